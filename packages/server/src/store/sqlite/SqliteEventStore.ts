@@ -1,0 +1,159 @@
+import { ALL_TENANTS, VellumError } from '@vellum/core';
+import type {
+  ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
+  StoredEvent, StreamPage, StreamReadOptions, TenantScope,
+} from '@vellum/core';
+import { appendBatches, prepareAppendStatements, storeError, type AppendStatements } from './appendBatches.ts';
+import { migrate, type MigrationReport } from './schema/migrations.ts';
+import { searchEvents } from './searchQuery.ts';
+import { StatementCache } from './StatementCache.ts';
+import { eventStats } from './statsQuery.ts';
+import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConnection.ts';
+
+interface ApiKeyRow {
+  id: string;
+  tenant: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+/**
+ * The SQLite event store. Writes go through one connection, one transaction per `append` call; reads use a
+ * second connection (WAL lets it read a consistent snapshot while the writer commits) so a long read never
+ * holds up the writer's statements. better-sqlite3 is synchronous, so calls from one process run one after
+ * the other: two `append` calls can never interleave inside a transaction.
+ */
+export class SqliteEventStore implements EventStore, KeyStore {
+  readonly #writer: SqliteConnection | undefined;
+  readonly #reader: SqliteConnection;
+  readonly #reads: StatementCache;
+  readonly #append: AppendStatements | undefined;
+  #closed = false;
+  /** What the last `migrate()` did (the one run at open, unless readonly). */
+  migrationsApplied: MigrationReport = { applied: [], current: 0 };
+
+  /** `writer` is undefined for a readonly store; `reader` may be the writer itself (`:memory:`). */
+  constructor(writer: SqliteConnection | undefined, reader: SqliteConnection) {
+    this.#writer = writer;
+    this.#reader = reader;
+    this.#reads = new StatementCache(reader);
+    this.#append = writer === undefined ? undefined : prepareAppendStatements(writer);
+  }
+
+  /** Brings the schema up to date; safe to call any number of times. */
+  migrate(): MigrationReport {
+    this.migrationsApplied = migrate(this.#requireWriter());
+    return this.migrationsApplied;
+  }
+
+  append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
+    return this.#run(() => {
+      const writer = this.#requireWriter();
+      return appendBatches(writer, this.#append!, batches, Date.now());
+    });
+  }
+
+  readStream(tenant: string, stream: string, options: StreamReadOptions): Promise<StreamPage> {
+    return this.#run(() => {
+      // One read transaction, so the version and the events come from the same snapshot.
+      this.#reader.exec('BEGIN');
+      try {
+        const version = this.#reads.get<number>('SELECT version FROM stream_heads WHERE tenant = ? AND stream = ?')
+          .pluck().get(tenant, stream) as number | undefined ?? 0;
+        const rows = options.direction === 'forward'
+          ? this.#bodies('SELECT body FROM events WHERE tenant = ? AND stream = ? AND stream_version >= ? ORDER BY stream_version ASC LIMIT ?')
+            .all(tenant, stream, options.fromVersion ?? 1, options.limit)
+          : this.#bodies('SELECT body FROM events WHERE tenant = ? AND stream = ? AND stream_version <= ? ORDER BY stream_version DESC LIMIT ?')
+            .all(tenant, stream, options.fromVersion ?? version, options.limit);
+        return { stream, version, events: rows.map(parse) };
+      } finally {
+        this.#reader.exec('COMMIT');
+      }
+    });
+  }
+
+  search(tenant: TenantScope, query: SearchQuery): Promise<SearchPage> {
+    return this.#run(() => searchEvents(this.#reads, tenant, query));
+  }
+
+  getById(tenant: TenantScope, id: string): Promise<StoredEvent | null> {
+    return this.#run(() => {
+      const body = tenant === ALL_TENANTS
+        ? this.#bodies('SELECT body FROM events WHERE id = ?').get(id)
+        : this.#bodies('SELECT body FROM events WHERE id = ? AND tenant = ?').get(id, tenant);
+      return body === undefined ? null : parse(body);
+    });
+  }
+
+  stats(tenant: TenantScope, query: StatsQuery): Promise<StatsRow[]> {
+    return this.#run(() => eventStats(this.#reads, tenant, query));
+  }
+
+  headPosition(tenant: string): Promise<number> {
+    return this.#run(() => (this.#reads.get<number>('SELECT position FROM tenant_heads WHERE tenant = ?').pluck().get(tenant) as number | undefined) ?? 0);
+  }
+
+  ping(): Promise<void> {
+    return this.#run(() => {
+      this.#reads.get('SELECT 1').get();
+    });
+  }
+
+  createKey(record: ApiKeyRecord): Promise<void> {
+    return this.#run(() => {
+      this.#requireWriter()
+        .prepare(`INSERT INTO api_keys (id, tenant, name, prefix, hash, scopes, created_at, expires_at, revoked_at)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(record.id, record.tenant, record.name, record.prefix, record.hash, JSON.stringify(record.scopes),
+          record.createdAt, record.expiresAt, record.revokedAt);
+    });
+  }
+
+  findKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    return this.#run(() => {
+      const row = this.#reads.get<ApiKeyRow>('SELECT * FROM api_keys WHERE hash = ?').get(hash);
+      return row === undefined ? null : {
+        id: row.id, tenant: row.tenant, name: row.name, prefix: row.prefix, hash: row.hash,
+        scopes: JSON.parse(row.scopes) as string[], createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at,
+      };
+    });
+  }
+
+  countKeys(): Promise<number> {
+    return this.#run(() => this.#reads.get<number>('SELECT COUNT(*) FROM api_keys').pluck().get() as number);
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    if (this.#reader !== this.#writer) this.#reader.close();
+    this.#writer?.close();
+    return Promise.resolve();
+  }
+
+  #bodies(sql: string): SqliteStatement<string> {
+    return typed<string>(this.#reads.get(sql).pluck());
+  }
+
+  #requireWriter(): SqliteConnection {
+    if (this.#writer === undefined) throw new VellumError('STORE_UNAVAILABLE', { message: 'This store was opened readonly.' });
+    return this.#writer;
+  }
+
+  /** Runs synchronous driver work as a promise, with driver failures mapped to Vellum errors. */
+  #run<T>(work: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new VellumError('STORE_UNAVAILABLE', { message: 'The store is closed.' }));
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(storeError(error));
+    }
+  }
+}
+
+const parse = (body: string): StoredEvent => JSON.parse(body) as StoredEvent;

@@ -1,0 +1,58 @@
+import { ALL_TENANTS, decodeCursor, encodeCursor } from '@vellum/core';
+import type { SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/core';
+import { filterSql } from './filterSql.ts';
+import type { StatementCache } from './StatementCache.ts';
+
+export interface SearchSql {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Keyset-paginated search in log order. Within one tenant the sort key is the position; across tenants
+ * (ALL_TENANTS) it is the global rowid `seq`, which orders every tenant's events the same way their
+ * positions do. A page fetches one row more than asked so `nextCursor` is only set when more exist.
+ */
+export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
+  const { conditions, params } = filterSql(scope, query);
+  const allTenants = scope === ALL_TENANTS;
+  const desc = query.order === 'desc';
+  const after = desc ? '<' : '>';
+  // Within one stream, version order is position order; sorting on it lets the (tenant, stream, version)
+  // index hand rows out in order instead of sorting a long stream.
+  const byStreamVersion = !allTenants && query.stream !== undefined;
+  const sortColumn = allTenants ? 'e.seq' : byStreamVersion ? 'e.stream_version' : 'e.position';
+  if (query.cursor !== undefined) {
+    const { k } = decodeCursor(query.cursor);
+    if (byStreamVersion) {
+      conditions.push(`e.stream_version ${after} (SELECT c.stream_version FROM events c WHERE c.tenant = ? AND c.position = ?)`);
+      params.push(scope, k);
+    } else {
+      conditions.push(`${sortColumn} ${after} ?`);
+      params.push(k);
+    }
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  params.push(query.limit + 1);
+  return {
+    sql: `SELECT e.seq AS seq, e.position AS position, e.body AS body FROM events e ${where} ORDER BY ${sortColumn} ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
+    params,
+  };
+}
+
+interface SearchRow {
+  seq: number;
+  position: number;
+  body: string;
+}
+
+export function searchEvents(statements: StatementCache, scope: TenantScope, query: SearchQuery): SearchPage {
+  const { sql, params } = searchSql(scope, query);
+  const rows = statements.get<SearchRow>(sql).all(...params);
+  const more = rows.length > query.limit;
+  if (more) rows.length = query.limit;
+  const events = rows.map((row) => JSON.parse(row.body) as StoredEvent);
+  const last = rows[rows.length - 1];
+  const nextCursor = more && last !== undefined ? encodeCursor({ k: scope === ALL_TENANTS ? last.seq : last.position }) : null;
+  return { events, nextCursor };
+}
