@@ -1,4 +1,6 @@
-import type { EventInput, PreparedEvent } from '../event/types.ts';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical/canonicalJson.ts';
+import type { EventInput, PreparedEvent, UnsealedEvent } from '../event/types.ts';
 
 export interface PrepareContext {
   tenant: string;
@@ -7,19 +9,51 @@ export interface PrepareContext {
   recordedAt: string;
 }
 
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
 /**
  * Turns a validated, masked input into an event ready to append: defaults the stream
  * (`<entity.type>:<entity.id>`, else `<actor.type>:<actor.id>`), severity (`info`) and occurredAt
  * (recordedAt), normalises occurredAt to UTC ISO with milliseconds, records masked paths, and computes
  * the idempotency fingerprint over the client's content.
+ *
+ * Only the event model's fields are copied, so nothing the validator let through by accident reaches the
+ * log. `expectedVersion` is a condition on the append, not part of the event: it goes to
+ * `PreparedEvent.expectedVersion`. The fingerprint covers everything the client sent except
+ * `idempotencyKey` (the key names the event; the fingerprint tells whether a retry carries the same one).
  */
 export function prepareEvent(input: EventInput, masked: string[], ctx: PrepareContext): PreparedEvent {
-  void input; void masked; void ctx;
-  throw new Error('not implemented');
+  const { idempotencyKey, ...content } = input;
+  const expectedVersion = input.expectedVersion;
+  const event: UnsealedEvent = {
+    id: ctx.id,
+    tenant: ctx.tenant,
+    stream: input.stream ?? (input.entity ? `${input.entity.type}:${input.entity.id}` : `${input.actor.type}:${input.actor.id}`),
+    type: input.type,
+    severity: input.severity ?? 'info',
+    actor: input.actor,
+    occurredAt: input.occurredAt === undefined ? ctx.recordedAt : new Date(input.occurredAt).toISOString(),
+    recordedAt: ctx.recordedAt,
+  };
+  // Optional members are only set when present, so the stored form has no `undefined` keys to lose in a round-trip.
+  if (input.action !== undefined) event.action = input.action;
+  if (input.outcome !== undefined) event.outcome = input.outcome;
+  if (input.entity !== undefined) event.entity = input.entity;
+  if (input.source !== undefined) event.source = input.source;
+  if (input.changes !== undefined) event.changes = input.changes;
+  if (input.context !== undefined) event.context = input.context;
+  if (input.data !== undefined) event.data = input.data;
+  if (input.tags !== undefined) event.tags = input.tags;
+  if (input.correlationId !== undefined) event.correlationId = input.correlationId;
+  if (input.causationId !== undefined) event.causationId = input.causationId;
+  if (idempotencyKey !== undefined) event.idempotencyKey = idempotencyKey;
+  if (masked.length > 0) event.masked = masked;
+
+  const fingerprint = sha256Hex(canonicalJson(content));
+  return expectedVersion === undefined ? { event, fingerprint } : { event, expectedVersion, fingerprint };
 }
 
-/** Fingerprint of a whole request body, for the Idempotency-Key header. */
+/** Fingerprint of a whole request body, for the Idempotency-Key header: hex SHA-256 of its canonical JSON. */
 export function requestFingerprint(body: unknown): string {
-  void body;
-  throw new Error('not implemented');
+  return sha256Hex(canonicalJson(body));
 }

@@ -1,13 +1,23 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../canonical/canonicalJson.ts';
 import type { StoredEvent, UnsealedEvent } from '../event/types.ts';
 
-/** Lowercase hex SHA-256 over 0x00 ‖ JCS(event without hash). */
+// The leading 0x00 is RFC 9162's leaf prefix, so an event hash is directly the Merkle tree's leaf hash.
+// As a string '\u0000' encodes to exactly that one byte in UTF-8, which saves a second update() call.
+const digest = (json: string): string => createHash('sha256').update('\u0000' + json, 'utf8').digest('hex');
+
+/** Lowercase hex SHA-256 over 0x00 ‖ JCS(event without hash). Accepts a sealed event too (its `hash` is ignored). */
 export function hashEvent(event: Omit<StoredEvent, 'hash'>): string {
-  void event;
-  throw new Error('not implemented');
+  if ('hash' in event) {
+    const { hash: _ignored, ...rest } = event as StoredEvent;
+    return digest(canonicalJson(rest));
+  }
+  return digest(canonicalJson(event));
 }
 
 /** Assigns the commit's position and stream version and computes the hash. Called by stores inside the commit. */
 export function sealEvent(event: UnsealedEvent, position: number, streamVersion: number): StoredEvent {
-  void event; void position; void streamVersion;
-  throw new Error('not implemented');
+  const sealed = { ...event, position, streamVersion } as StoredEvent;
+  sealed.hash = digest(canonicalJson(sealed));
+  return sealed;
 }

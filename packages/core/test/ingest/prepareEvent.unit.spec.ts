@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/canonical/canonicalJson.ts';
+import type { EventInput } from '../../src/event/types.ts';
+import { prepareEvent, requestFingerprint } from '../../src/ingest/prepareEvent.ts';
+
+const ctx = { tenant: 'acme', id: '0190f5a0-0000-7000-8000-000000000001', recordedAt: '2026-11-22T10:00:05.123Z' };
+const minimal: EventInput = { type: 'user.login', actor: { type: 'user', id: '5' } };
+const full: EventInput = {
+  type: 'configuration.updated',
+  action: 'update',
+  severity: 'medium',
+  outcome: 'success',
+  actor: { type: 'user', id: '5', name: 'Ana' },
+  entity: { type: 'PolicyConfiguration', id: '123', name: 'Cancellation policy' },
+  stream: 'policies:123',
+  expectedVersion: 7,
+  source: 'ui',
+  changes: [{ field: 'hours_before', old: 24, new: 48 }],
+  context: { ip: '192.168.1.100', userAgent: 'Mozilla/5.0', route: 'admin.policies.update', requestId: 'r-1' },
+  data: { company_id: 123 },
+  tags: ['company:123'],
+  correlationId: 'c-1',
+  causationId: 'e-0',
+  occurredAt: '2026-11-22T10:00:00.000Z',
+  idempotencyKey: 'policy-123-v8',
+};
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+describe('prepareEvent', () => {
+  it('fills id, tenant, recordedAt and the defaults for a minimal event', () => {
+    const { event, expectedVersion } = prepareEvent(minimal, [], ctx);
+    expect(event).toStrictEqual({
+      id: ctx.id,
+      tenant: 'acme',
+      stream: 'user:5',
+      type: 'user.login',
+      severity: 'info',
+      actor: { type: 'user', id: '5' },
+      occurredAt: ctx.recordedAt,
+      recordedAt: ctx.recordedAt,
+    });
+    expect(expectedVersion).toBeUndefined();
+  });
+
+  it('copies every field of a full event except expectedVersion, which becomes the append condition', () => {
+    const prepared = prepareEvent(full, ['/data/api_key'], ctx);
+    const { expectedVersion: _v, ...rest } = full;
+    expect(prepared.event).toStrictEqual({ ...rest, id: ctx.id, tenant: 'acme', recordedAt: ctx.recordedAt, masked: ['/data/api_key'] });
+    expect(prepared.expectedVersion).toBe(7);
+    expect('expectedVersion' in prepared.event).toBe(false);
+    expect(prepared.event.idempotencyKey).toBe('policy-123-v8');
+  });
+
+  it('keeps expectedVersion 0, meaning the stream must not exist', () => {
+    expect(prepareEvent({ ...minimal, expectedVersion: 0 }, [], ctx).expectedVersion).toBe(0);
+  });
+
+  it('defaults the stream to the entity, else to the actor', () => {
+    expect(prepareEvent({ ...minimal, entity: { type: 'Invoice', id: '9' } }, [], ctx).event.stream).toBe('Invoice:9');
+    expect(prepareEvent(minimal, [], ctx).event.stream).toBe('user:5');
+    expect(prepareEvent({ ...minimal, entity: { type: 'Invoice', id: '9' }, stream: 's-1' }, [], ctx).event.stream).toBe('s-1');
+  });
+
+  it('normalises occurredAt to UTC ISO 8601 with milliseconds', () => {
+    expect(prepareEvent({ ...minimal, occurredAt: '2026-11-22T12:00:00+02:00' }, [], ctx).event.occurredAt).toBe('2026-11-22T10:00:00.000Z');
+    expect(prepareEvent({ ...minimal, occurredAt: '2026-11-22T10:00:00Z' }, [], ctx).event.occurredAt).toBe('2026-11-22T10:00:00.000Z');
+  });
+
+  it('omits masked when nothing was masked', () => {
+    expect('masked' in prepareEvent(minimal, [], ctx).event).toBe(false);
+  });
+
+  it('leaves no undefined-valued members on the event', () => {
+    const { event } = prepareEvent({ ...minimal, action: undefined, entity: undefined }, [], ctx);
+    expect(Object.values(event as object)).not.toContain(undefined);
+    expect('action' in event).toBe(false);
+  });
+
+  it('fingerprints the canonical JSON of the input without its idempotency key', () => {
+    const { idempotencyKey: _k, ...content } = full;
+    expect(prepareEvent(full, [], ctx).fingerprint).toBe(sha256(canonicalJson(content)));
+  });
+
+  it('gives a retry the same fingerprint whatever its key, id, time or member order', () => {
+    const a = prepareEvent(full, [], ctx).fingerprint;
+    const reordered = Object.fromEntries(Object.entries(full).reverse()) as unknown as EventInput;
+    const b = prepareEvent({ ...reordered, idempotencyKey: 'other' }, [], { tenant: 'acme', id: 'another-id', recordedAt: '2030-01-01T00:00:00.000Z' }).fingerprint;
+    expect(b).toBe(a);
+  });
+
+  it('gives different content a different fingerprint, including a different expectedVersion', () => {
+    const a = prepareEvent(full, [], ctx).fingerprint;
+    expect(prepareEvent({ ...full, severity: 'high' }, [], ctx).fingerprint).not.toBe(a);
+    expect(prepareEvent({ ...full, expectedVersion: 8 }, [], ctx).fingerprint).not.toBe(a);
+    expect(prepareEvent({ ...full, data: { company_id: 124 } }, [], ctx).fingerprint).not.toBe(a);
+  });
+});
+
+describe('requestFingerprint', () => {
+  it('is the hex SHA-256 of the canonical JSON of the body', () => {
+    const body = { events: [minimal, full] };
+    expect(requestFingerprint(body)).toBe(sha256(canonicalJson(body)));
+    expect(requestFingerprint(body)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('ignores member order and tells different bodies apart', () => {
+    expect(requestFingerprint({ a: 1, b: [1, 2] })).toBe(requestFingerprint({ b: [1, 2], a: 1 }));
+    expect(requestFingerprint({ a: 1, b: [1, 2] })).not.toBe(requestFingerprint({ a: 1, b: [2, 1] }));
+  });
+});
