@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../canonical/canonicalJson.ts';
 import type { EventInput, PreparedEvent, UnsealedEvent } from '../event/types.ts';
 
@@ -9,7 +9,7 @@ export interface PrepareContext {
   recordedAt: string;
 }
 
-const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
 
 /**
  * Turns a validated, masked input into an event ready to append: defaults the stream

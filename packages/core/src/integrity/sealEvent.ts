@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../canonical/canonicalJson.ts';
 import type { StoredEvent, UnsealedEvent } from '../event/types.ts';
 
 // The leading 0x00 is RFC 9162's leaf prefix, so an event hash is directly the Merkle tree's leaf hash.
-// As a string '\u0000' encodes to exactly that one byte in UTF-8, which saves a second update() call.
-const digest = (json: string): string => createHash('sha256').update('\u0000' + json, 'utf8').digest('hex');
+// As a string '\u0000' encodes to exactly that one byte in UTF-8, so one-shot crypto.hash (Node ≥ 20.12, several
+// times cheaper than a createHash object) hashes prefix and text together.
+const digest = (json: string): string => hash('sha256', '\u0000' + json, 'hex');
 
 /** Lowercase hex SHA-256 over 0x00 ‖ JCS(event without hash). Accepts a sealed event too (its `hash` is ignored). */
 export function hashEvent(event: Omit<StoredEvent, 'hash'>): string {
@@ -17,7 +18,11 @@ export function hashEvent(event: Omit<StoredEvent, 'hash'>): string {
 
 /** Assigns the commit's position and stream version and computes the hash. Called by stores inside the commit. */
 export function sealEvent(event: UnsealedEvent, position: number, streamVersion: number): StoredEvent {
-  const sealed = { ...event, position, streamVersion } as StoredEvent;
-  sealed.hash = digest(canonicalJson(sealed));
-  return sealed;
+  // A for-in copy is markedly cheaper than object spread here, and this runs once per event inside the commit.
+  const sealed = {} as Record<string, unknown>;
+  for (const key in event) if (key !== 'hash') sealed[key] = (event as unknown as Record<string, unknown>)[key];
+  sealed['position'] = position;
+  sealed['streamVersion'] = streamVersion;
+  sealed['hash'] = digest(canonicalJson(sealed));
+  return sealed as unknown as StoredEvent;
 }
