@@ -1,0 +1,54 @@
+import { createHmac } from 'node:crypto';
+import type { MaskingStrategy } from './compileMasking.ts';
+
+export const REDACTED = '[REDACTED]';
+const PARTIAL_PREFIX = '••••••••';
+const PARTIAL_MIN_CHARS = 8;
+const PARTIAL_KEEP_CHARS = 4;
+
+/**
+ * The last `PARTIAL_KEEP_CHARS` characters, counted in code points so an emoji is never cut in half,
+ * or undefined when the string is too short to show any of it.
+ */
+function partialTail(s: string): string | undefined {
+  if (s.length < PARTIAL_MIN_CHARS) return undefined;
+  let points = 0;
+  let tailStart = s.length;
+  for (let i = s.length - 1; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    // the low half of a pair is counted with its high half
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const h = s.charCodeAt(i - 1);
+      if (h >= 0xd800 && h <= 0xdbff) i--;
+    }
+    points++;
+    if (points === PARTIAL_KEEP_CHARS) tailStart = i;
+    if (points >= PARTIAL_MIN_CHARS) return s.slice(tailStart);
+  }
+  return undefined;
+}
+
+/** RFC 8785 (JCS) text of a JSON value, so equal values hash equal whatever their key order. */
+export function canonicalText(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map((item: unknown) => (item === undefined ? 'null' : canonicalText(item))).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalText(obj[k])}`).join(',')}}`;
+}
+
+/** The masked form of a value under a non-`drop` strategy. */
+export function applyMaskingStrategy(strategy: Exclude<MaskingStrategy, 'drop'>, value: unknown, hashKey: string | undefined): unknown {
+  switch (strategy) {
+    case 'partial': {
+      const tail = typeof value === 'string' ? partialTail(value) : undefined;
+      return tail === undefined ? REDACTED : PARTIAL_PREFIX + tail;
+    }
+    case 'redact':
+      return REDACTED;
+    case 'hash':
+      // compileMasking refuses a hash rule without a key; the fallback only guards direct callers.
+      if (hashKey === undefined) return REDACTED;
+      return `hmac-sha256:${createHmac('sha256', hashKey).update(canonicalText(value), 'utf8').digest('hex')}`;
+  }
+}
