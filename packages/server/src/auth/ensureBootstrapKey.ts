@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { uuidv7 } from '@vellum/core';
+import type { KeyStore } from '@vellum/core';
+import { generateApiKey, keyPrefix } from './generateApiKey.ts';
+import { hashApiKey } from './hashApiKey.ts';
+
+export const DEFAULT_TENANT = 'default';
+
+export interface BootstrapOptions {
+  keys: KeyStore;
+  /** VELLUM_BOOTSTRAP_KEY: when set, this value is the admin key. */
+  bootstrapKey: string | null;
+  /** Where the one-time key block goes: stdout, never the logger. */
+  announce(text: string): void;
+  now(): number;
+}
+
+export type BootstrapResult = { created: false } | { created: true; generated: boolean; keyId: string };
+
+/**
+ * The first admin key. With VELLUM_BOOTSTRAP_KEY it is that value, created whenever no key has its hash
+ * yet (so automation can point a known key at any store); otherwise, only when the key table is empty,
+ * a new key is generated and printed once — it is not stored anywhere but as its hash.
+ */
+export async function ensureBootstrapKey(options: BootstrapOptions): Promise<BootstrapResult> {
+  const { keys, bootstrapKey } = options;
+  let key: string;
+  if (bootstrapKey !== null) {
+    if ((await keys.findKeyByHash(hashApiKey(bootstrapKey))) !== null) return { created: false };
+    key = bootstrapKey;
+  } else {
+    if ((await keys.countKeys()) > 0) return { created: false };
+    key = generateApiKey();
+  }
+  const now = options.now();
+  const keyId = uuidv7(now, randomBytes(10));
+  await keys.createKey({
+    id: keyId,
+    tenant: DEFAULT_TENANT,
+    name: bootstrapKey !== null ? 'bootstrap (VELLUM_BOOTSTRAP_KEY)' : 'bootstrap',
+    prefix: keyPrefix(key),
+    hash: hashApiKey(key),
+    scopes: ['admin'],
+    createdAt: new Date(now).toISOString(),
+    expiresAt: null,
+    revokedAt: null,
+  });
+  if (bootstrapKey === null) options.announce(bootstrapBanner(key));
+  return { created: true, generated: bootstrapKey === null, keyId };
+}
+
+export function bootstrapBanner(key: string): string {
+  const rule = '='.repeat(72);
+  return [
+    rule,
+    'Vellum created an admin API key. It is shown only this once; keep it safe:',
+    '',
+    `    ${key}`,
+    '',
+    'Use it as "Authorization: Bearer <key>". Set VELLUM_BOOTSTRAP_KEY to choose the key yourself.',
+    rule,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,36 @@
+import type { IngestLimits, MaskingConfig } from '@vellum/core';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything `vellum serve` can be told, after defaults, file, environment and flags are merged and checked. */
+export interface VellumConfig {
+  host: string;
+  /** 0 asks the OS for a free port (the listening line tells which). */
+  port: number;
+  /** `sqlite:<path>`, a bare path (SQLite), `postgres://…` / `postgresql://…`, or `memory:` (tests, data lost on exit). */
+  store: string;
+  /** Paths of a PEM certificate and key: serve HTTPS directly. */
+  tls: { cert: string; key: string } | null;
+  /** When set, this value is the admin key (stored hashed) instead of a generated one. */
+  bootstrapKey: string | null;
+  logLevel: LogLevel;
+  limits: IngestLimits;
+  ingest: IngestOptions;
+  masking: MaskingConfig;
+  /** Run store migrations when the server starts. */
+  migrateOnStart: boolean;
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutSeconds: number;
+}
+
+export interface IngestOptions {
+  /** Events waiting for a commit beyond which requests are refused with 503 OVERLOADED. */
+  maxQueuedEvents: number;
+  /** Most events one group commit takes from the queue (a single larger request still goes whole). */
+  maxEventsPerCommit: number;
+  /** The Retry-After sent with 503 OVERLOADED. */
+  retryAfterSeconds: number;
+  /** /readyz fails when events are queued and no commit has finished for this long. */
+  stuckAfterSeconds: number;
+}

@@ -1,0 +1,76 @@
+import { LOG_LEVELS } from './VellumConfig.ts';
+
+type Parsed = { value: unknown } | { error: string };
+
+/** One configurable value: where it sits in the config file, its environment variable and flag. */
+export interface OptionSpec {
+  /** Dotted path in the config file (`limits.maxEventBytes`). */
+  path: string;
+  env?: string;
+  /** commander's camelCase flag name (`tlsCert` for `--tls-cert`). */
+  flag?: 'host' | 'port' | 'store' | 'tlsCert' | 'tlsKey' | 'logLevel';
+  /** A secret is never echoed in error messages. */
+  secret?: boolean;
+  /** Parses a file value (JSON-typed) or a flag/env value (`fromString`). */
+  parse(raw: unknown, fromString: boolean): Parsed;
+}
+
+const string = (what: string) => (raw: unknown): Parsed =>
+  typeof raw === 'string' && raw.trim() !== '' ? { value: raw } : { error: `must be ${what}` };
+
+const integer = (min: number, max: number) => (raw: unknown, fromString: boolean): Parsed => {
+  let n: number;
+  if (fromString) {
+    const s = String(raw).trim();
+    if (!/^\d+$/.test(s)) return { error: `must be a whole number from ${min} to ${max}` };
+    n = Number(s);
+  } else if (typeof raw === 'number') {
+    n = raw;
+  } else {
+    return { error: `must be a whole number from ${min} to ${max}` };
+  }
+  return Number.isSafeInteger(n) && n >= min && n <= max ? { value: n } : { error: `must be a whole number from ${min} to ${max}` };
+};
+
+const oneOf = (values: readonly string[]) => (raw: unknown): Parsed =>
+  typeof raw === 'string' && values.includes(raw) ? { value: raw } : { error: `must be one of ${values.join(', ')}` };
+
+const boolean = (raw: unknown, fromString: boolean): Parsed => {
+  if (!fromString) return typeof raw === 'boolean' ? { value: raw } : { error: 'must be true or false' };
+  const s = String(raw).trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(s)) return { value: true };
+  if (['false', '0', 'no'].includes(s)) return { value: false };
+  return { error: 'must be true or false' };
+};
+
+const bootstrapKey = (raw: unknown): Parsed => {
+  if (typeof raw !== 'string') return { error: 'must be a string' };
+  // Short keys are guessable, and whitespace is almost always a copy-paste accident.
+  if (raw.length < 16) return { error: 'must be at least 16 characters' };
+  if (raw.length > 256) return { error: 'must be at most 256 characters' };
+  if (!/^[\x21-\x7e]+$/.test(raw)) return { error: 'must be printable ASCII without spaces' };
+  return { value: raw };
+};
+
+const MiB = 1024 * 1024;
+
+/** Every option. docs/configuration.md documents each one and a test keeps the two in step. */
+export const CONFIG_OPTIONS: readonly OptionSpec[] = [
+  { path: 'host', env: 'VELLUM_HOST', flag: 'host', parse: string('a host name or IP address') },
+  { path: 'port', env: 'VELLUM_PORT', flag: 'port', parse: integer(0, 65_535) },
+  { path: 'store', env: 'VELLUM_STORE', flag: 'store', parse: string('a store location such as sqlite:./data/vellum.db or postgres://user@host/db') },
+  { path: 'tls.cert', env: 'VELLUM_TLS_CERT', flag: 'tlsCert', parse: string('the path of a PEM certificate') },
+  { path: 'tls.key', env: 'VELLUM_TLS_KEY', flag: 'tlsKey', parse: string('the path of a PEM private key') },
+  { path: 'bootstrapKey', env: 'VELLUM_BOOTSTRAP_KEY', secret: true, parse: bootstrapKey },
+  { path: 'logLevel', env: 'VELLUM_LOG_LEVEL', flag: 'logLevel', parse: oneOf(LOG_LEVELS) },
+  { path: 'limits.maxEventBytes', env: 'VELLUM_MAX_EVENT_BYTES', parse: integer(256, 64 * MiB) },
+  { path: 'limits.maxEventsPerRequest', env: 'VELLUM_MAX_EVENTS_PER_REQUEST', parse: integer(1, 100_000) },
+  { path: 'limits.maxRequestBytes', env: 'VELLUM_MAX_REQUEST_BYTES', parse: integer(256, 1024 * MiB) },
+  { path: 'ingest.maxQueuedEvents', env: 'VELLUM_MAX_QUEUED_EVENTS', parse: integer(1, 10_000_000) },
+  { path: 'ingest.maxEventsPerCommit', env: 'VELLUM_MAX_EVENTS_PER_COMMIT', parse: integer(1, 1_000_000) },
+  { path: 'ingest.retryAfterSeconds', env: 'VELLUM_RETRY_AFTER_SECONDS', parse: integer(1, 3600) },
+  { path: 'ingest.stuckAfterSeconds', env: 'VELLUM_STUCK_AFTER_SECONDS', parse: integer(1, 86_400) },
+  { path: 'masking.hashKey', env: 'VELLUM_MASKING_HASH_KEY', secret: true, parse: string('a non-empty secret') },
+  { path: 'migrateOnStart', env: 'VELLUM_MIGRATE_ON_START', parse: boolean },
+  { path: 'shutdownTimeoutSeconds', env: 'VELLUM_SHUTDOWN_TIMEOUT_SECONDS', parse: integer(1, 3600) },
+];

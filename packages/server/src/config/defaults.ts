@@ -1,0 +1,22 @@
+import { DEFAULT_INGEST_LIMITS } from '@vellum/core';
+import type { VellumConfig } from './VellumConfig.ts';
+
+/** The one place defaults live; docs/configuration.md repeats them and a test keeps the two in step. */
+export const DEFAULT_CONFIG: VellumConfig = Object.freeze({
+  host: '127.0.0.1',
+  port: 7070,
+  store: 'sqlite:./data/vellum.db',
+  tls: null,
+  bootstrapKey: null,
+  logLevel: 'info',
+  limits: { ...DEFAULT_INGEST_LIMITS },
+  ingest: {
+    maxQueuedEvents: 20_000,
+    maxEventsPerCommit: 5_000,
+    retryAfterSeconds: 1,
+    stuckAfterSeconds: 30,
+  },
+  masking: { defaults: true, defaultStrategy: 'partial', rules: [] },
+  migrateOnStart: true,
+  shutdownTimeoutSeconds: 30,
+}) as VellumConfig;

@@ -1,0 +1,82 @@
+import './fastifyTypes.ts';
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { compileMasking } from '@vellum/core';
+import type { Masker } from '@vellum/core';
+import type { VellumConfig } from '../config/VellumConfig.ts';
+import type { VellumStore } from '../store/VellumStore.ts';
+import type { VellumMetrics } from '../ops/createMetrics.ts';
+import { createLogger } from '../logging/createLogger.ts';
+import { errorsPlugin } from './errorsPlugin.ts';
+import { lifecyclePlugin } from './lifecyclePlugin.ts';
+import { metricsPlugin } from '../ops/metricsPlugin.ts';
+import { storePlugin } from '../store/storePlugin.ts';
+import { authPlugin } from '../auth/authPlugin.ts';
+import { ingestPlugin } from '../ingest/ingestPlugin.ts';
+import { queryRoutes } from '../query/queryRoutes.ts';
+import { exportRoutes } from '../query/exportRoutes.ts';
+import { opsRoutes } from '../ops/opsRoutes.ts';
+import { registerOpenapi } from '../ops/openapiPlugin.ts';
+import { VERSION } from '../version.ts';
+
+export interface BuildAppOptions {
+  /** Validated configuration (loadConfig). */
+  config: VellumConfig;
+  /** Masking compiled by loadConfig; compiled here from config.masking when absent. */
+  masker?: Masker;
+  /** Use this store instead of opening config.store. The app closes it on shutdown either way. */
+  store?: VellumStore;
+  /** A logger to use as is; otherwise one is made at config.logLevel writing to stdout. */
+  logger?: Logger;
+  /** Where the one-time bootstrap key block goes (default: process.stdout). */
+  announce?: (text: string) => void;
+  /** Milliseconds clock (default Date.now). */
+  clock?: () => number;
+  metrics?: VellumMetrics;
+  /** PEM contents: serve HTTPS. */
+  https?: { cert: Buffer | string; key: Buffer | string };
+}
+
+/**
+ * The Vellum HTTP server: one plugin per feature, registered in dependency order. Shutdown runs in the
+ * reverse order — stop taking requests, let in-flight commits finish, then close the store.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const fastifyOptions = {
+    loggerInstance: logger,
+    // The ingest route sets its own limit from the configuration; other routes take no real body.
+    bodyLimit: 64 * 1024,
+    // Our lifecycle plugin answers in our error format instead.
+    return503OnClosing: false,
+    genReqId: () => randomUUID(),
+    // Stream names (entity type + id) can be long; the default of 100 would turn them into 404s.
+    routerOptions: { maxParamLength: 1024 },
+    ...(options.https === undefined ? {} : { https: options.https }),
+  };
+  const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+
+  // Schemas document the API (OpenAPI); the core validators decide what is valid and report every problem,
+  // and JSON.stringify writes responses, so a schema can never silently drop a field of an event.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.decorate('vellumConfig', config);
+  app.decorate('masker', options.masker ?? compileMasking(config.masking));
+  app.decorate('clock', options.clock ?? Date.now);
+
+  await app.register(errorsPlugin);
+  await registerOpenapi(app, VERSION);
+  await app.register(lifecyclePlugin);
+  await app.register(metricsPlugin, { ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
+  await app.register(storePlugin, { location: config.store, migrate: config.migrateOnStart, ...(options.store === undefined ? {} : { store: options.store }) });
+  await app.register(authPlugin, { bootstrapKey: config.bootstrapKey, ...(options.announce === undefined ? {} : { announce: options.announce }) });
+  await app.register(ingestPlugin, config.ingest);
+  await app.register(queryRoutes);
+  await app.register(exportRoutes);
+  await app.register(opsRoutes);
+  return app;
+}

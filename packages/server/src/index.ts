@@ -1,0 +1,10 @@
+export { buildApp, type BuildAppOptions } from './http/buildApp.ts';
+export { loadConfig, type ConfigSources, type LoadedConfig } from './config/loadConfig.ts';
+export { DEFAULT_CONFIG } from './config/defaults.ts';
+export type { VellumConfig } from './config/VellumConfig.ts';
+export { createStore } from './store/createStore.ts';
+export { createMemoryStore } from './store/createMemoryStore.ts';
+export type { VellumStore } from './store/VellumStore.ts';
+export { GroupCommitWriter } from './ingest/GroupCommitWriter.ts';
+export { generateApiKey } from './auth/generateApiKey.ts';
+export { hashApiKey } from './auth/hashApiKey.ts';

@@ -1,0 +1,169 @@
+import { isVellumError, VellumError } from '@vellum/core';
+import type { AppendBatch, AppendOutcome, EventStore } from '@vellum/core';
+
+/** What the writer reports, so metrics stay outside it. */
+export interface WriterObserver {
+  onCommit?(info: { batches: number; events: number; durationSeconds: number }): void;
+  onQueueDepth?(events: number): void;
+  /** A whole commit failed (the store threw); every request in it gets the same error. */
+  onCommitFailed?(error: unknown, info: { batches: number; events: number }): void;
+}
+
+export interface GroupCommitWriterOptions {
+  store: Pick<EventStore, 'append'>;
+  /** Events waiting for a commit beyond which submit() refuses with OVERLOADED. */
+  maxQueuedEvents: number;
+  /** Most events one commit takes from the queue; a single larger batch still goes whole. */
+  maxEventsPerCommit: number;
+  /** Retry-After (seconds) sent with OVERLOADED and SHUTTING_DOWN. */
+  retryAfterSeconds: number;
+  observer?: WriterObserver;
+  /** Milliseconds clock, injectable for tests of the stuck check. */
+  now?: () => number;
+}
+
+interface Pending {
+  batch: AppendBatch;
+  resolve(outcome: AppendOutcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: concurrent requests share one durable commit. Requests queue here (bounded, so memory
+ * never grows with load), and a single loop takes everything queued — up to maxEventsPerCommit events —
+ * and calls store.append once. One loop means commits never race each other for positions, and the
+ * fsync cost is paid once per commit instead of once per request.
+ */
+export class GroupCommitWriter {
+  readonly #store: Pick<EventStore, 'append'>;
+  readonly #maxQueued: number;
+  readonly #maxPerCommit: number;
+  readonly #retryAfter: number;
+  readonly #observer: WriterObserver;
+  readonly #now: () => number;
+
+  #queue: Pending[] = [];
+  #queuedEvents = 0;
+  #draining: Promise<void> | null = null;
+  #inFlightEvents = 0;
+  #closed = false;
+  #lastProgressAt: number;
+
+  constructor(options: GroupCommitWriterOptions) {
+    for (const name of ['maxQueuedEvents', 'maxEventsPerCommit', 'retryAfterSeconds'] as const) {
+      const v = options[name];
+      if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`GroupCommitWriter: ${name} must be a positive integer, got ${v}`);
+    }
+    this.#store = options.store;
+    this.#maxQueued = options.maxQueuedEvents;
+    this.#maxPerCommit = options.maxEventsPerCommit;
+    this.#retryAfter = options.retryAfterSeconds;
+    this.#observer = options.observer ?? {};
+    this.#now = options.now ?? Date.now;
+    this.#lastProgressAt = this.#now();
+  }
+
+  /** Events waiting for a commit (not counting the commit in flight). */
+  get queuedEvents(): number {
+    return this.#queuedEvents;
+  }
+
+  /** Events in the commit being written right now. */
+  get inFlightEvents(): number {
+    return this.#inFlightEvents;
+  }
+
+  /**
+   * True when there is work and no commit has finished within `thresholdMs` — the store is hanging.
+   * Idle time does not count: progress is measured from when the writer last became busy.
+   */
+  isStuck(thresholdMs: number): boolean {
+    const busy = this.#queuedEvents > 0 || this.#inFlightEvents > 0;
+    return busy && this.#now() - this.#lastProgressAt > thresholdMs;
+  }
+
+  /**
+   * Queues a batch and resolves with its outcome once the commit holding it is durable. Throws
+   * OVERLOADED at once when the queue is full (a request larger than the whole queue is still taken
+   * when the queue is empty, so no valid request is refused forever), SHUTTING_DOWN after close().
+   */
+  submit(batch: AppendBatch): Promise<AppendOutcome> {
+    if (this.#closed) {
+      return Promise.reject(new VellumError('SHUTTING_DOWN', { retryAfter: this.#retryAfter }));
+    }
+    const size = batch.events.length;
+    if (this.#queuedEvents > 0 && this.#queuedEvents + size > this.#maxQueued) {
+      return Promise.reject(new VellumError('OVERLOADED', { retryAfter: this.#retryAfter }));
+    }
+    return new Promise<AppendOutcome>((resolve, reject) => {
+      if (this.#queuedEvents === 0 && this.#inFlightEvents === 0) this.#lastProgressAt = this.#now();
+      this.#queue.push({ batch, resolve, reject });
+      this.#queuedEvents += size;
+      this.#observer.onQueueDepth?.(this.#queuedEvents);
+      this.#draining ??= this.#drain();
+    });
+  }
+
+  /** Stops accepting batches and resolves once everything already queued is committed. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    // Let the requests that arrive in the same tick join the first commit.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#take();
+        await this.#commit(group);
+      }
+    } finally {
+      this.#draining = null;
+    }
+  }
+
+  #take(): Pending[] {
+    const group: Pending[] = [];
+    let events = 0;
+    while (this.#queue.length > 0) {
+      const next = this.#queue[0]!;
+      const size = next.batch.events.length;
+      if (group.length > 0 && events + size > this.#maxPerCommit) break;
+      group.push(next);
+      this.#queue.shift();
+      events += size;
+    }
+    this.#queuedEvents -= events;
+    this.#inFlightEvents = events;
+    this.#observer.onQueueDepth?.(this.#queuedEvents);
+    return group;
+  }
+
+  async #commit(group: Pending[]): Promise<void> {
+    const started = this.#now();
+    const startedHr = process.hrtime.bigint();
+    try {
+      const outcomes = await this.#store.append(group.map((p) => p.batch));
+      if (outcomes.length !== group.length) {
+        throw new Error(`store.append returned ${outcomes.length} outcomes for ${group.length} batches`);
+      }
+      group.forEach((p, i) => p.resolve(outcomes[i]!));
+      this.#observer.onCommit?.({
+        batches: group.length,
+        events: this.#inFlightEvents,
+        durationSeconds: Number(process.hrtime.bigint() - startedHr) / 1e9,
+      });
+    } catch (err) {
+      // The commit as a whole failed: nothing of it is durable, so every request in it learns the same.
+      // We do not retry here — after an ambiguous failure (connection lost during COMMIT) a retry could
+      // store events twice; clients retry with their idempotency keys instead.
+      this.#observer.onCommitFailed?.(err, { batches: group.length, events: this.#inFlightEvents });
+      const error = isVellumError(err) ? err : new VellumError('STORE_UNAVAILABLE', { retryAfter: this.#retryAfter, cause: err });
+      for (const p of group) p.reject(error);
+    } finally {
+      this.#inFlightEvents = 0;
+      this.#lastProgressAt = Math.max(this.#now(), started);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface VellumMetrics {
+  registry: Registry;
+  eventsIngested: Counter<never>;
+  eventsRejected: Counter<'reason'>;
+  commitDuration: Histogram<never>;
+  commitBatchEvents: Histogram<never>;
+  ingestQueueDepth: Gauge<never>;
+  httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+}
+
+/**
+ * Our own registry rather than prom-client's global one: several apps in one process (tests) must not
+ * share or clash over metrics.
+ */
+export function createMetrics(options: { processMetrics?: boolean } = {}): VellumMetrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    eventsIngested: new Counter({
+      name: 'vellum_events_ingested_total',
+      help: 'Events durably committed (duplicates of earlier events are not counted).',
+      registers: [registry],
+    }),
+    eventsRejected: new Counter({
+      name: 'vellum_events_rejected_total',
+      help: 'Events refused at ingestion, by reason (the error code, lowercase).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    commitDuration: new Histogram({
+      name: 'vellum_commit_duration_seconds',
+      help: 'Time one group commit took, from store.append to its durable return.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    commitBatchEvents: new Histogram({
+      name: 'vellum_commit_batch_events',
+      help: 'Events written by one group commit.',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers: [registry],
+    }),
+    ingestQueueDepth: new Gauge({
+      name: 'vellum_ingest_queue_depth',
+      help: 'Events waiting for a group commit.',
+      registers: [registry],
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'vellum_http_request_duration_seconds',
+      help: 'HTTP request durations by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}

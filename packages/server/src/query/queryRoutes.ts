@@ -1,0 +1,138 @@
+import { parseSearchParams, parseStatsParams, VellumError } from '@vellum/core';
+import type { RawQuery, ValidationResult } from '@vellum/core';
+import { routesPlugin } from '../http/definePlugin.ts';
+import { errorResponses, filterQueryProperties, storedEventSchema } from '../http/commonSchemas.ts';
+import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
+import { parseStreamParams } from './parseStreamParams.ts';
+
+function valid<T>(result: ValidationResult<T>): T {
+  if (!result.ok) throw new VellumError('VALIDATION_FAILED', { details: result.details });
+  return result.value;
+}
+
+const searchSchema = {
+  tags: ['events'],
+  summary: 'Search the log',
+  description: 'Filters narrow; absent means any. Keyset pagination: pass nextCursor back as cursor; stable under concurrent appends.',
+  querystring: {
+    type: 'object',
+    properties: {
+      ...filterQueryProperties,
+      limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Default 100.' },
+      order: { type: 'string', enum: ['asc', 'desc'], description: 'Log (position) order; default desc.' },
+      cursor: { type: 'string', description: 'nextCursor of the previous page.' },
+    },
+  },
+  response: {
+    200: {
+      description: 'A page of events.',
+      type: 'object',
+      properties: {
+        events: { type: 'array', items: storedEventSchema },
+        nextCursor: { type: ['string', 'null'], description: 'Present when more events may match.' },
+      },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+} as const;
+
+const getByIdSchema = {
+  tags: ['events'],
+  summary: 'One event',
+  description: "404 for an unknown id and for another tenant's event alike.",
+  params: { type: 'object', properties: { id: { type: 'string', description: 'The event id (UUIDv7).' } } },
+  querystring: { type: 'object', properties: { tenant: filterQueryProperties.tenant } },
+  response: { 200: { ...storedEventSchema, description: 'The event.' }, ...errorResponses(400, 401, 403, 404) },
+} as const;
+
+const streamSchema = {
+  tags: ['events'],
+  summary: "An entity's trail: the events of one stream",
+  params: { type: 'object', properties: { stream: { type: 'string', description: 'Stream name, e.g. PolicyConfiguration:123 (URL-encoded).' } } },
+  querystring: {
+    type: 'object',
+    properties: {
+      fromVersion: { type: 'integer', minimum: 1, description: 'forward: first version returned (default 1); backward: newest version returned (default latest).' },
+      direction: { type: 'string', enum: ['forward', 'backward'], description: 'Default forward.' },
+      limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Default 100.' },
+    },
+  },
+  response: {
+    200: {
+      description: 'The stream, its current version (0 when it has no events) and a page of its events.',
+      type: 'object',
+      properties: { stream: { type: 'string' }, version: { type: 'integer' }, events: { type: 'array', items: storedEventSchema } },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+} as const;
+
+const statsSchema = {
+  tags: ['events'],
+  summary: 'Counts grouped by a field, optionally per hour or day',
+  querystring: {
+    type: 'object',
+    required: ['groupBy'],
+    properties: {
+      ...filterQueryProperties,
+      groupBy: { type: 'string', enum: ['type', 'severity', 'actor', 'entityType', 'source', 'outcome'] },
+      interval: { type: 'string', enum: ['hour', 'day'], description: 'Bucket counts by occurredAt (UTC).' },
+    },
+  },
+  response: {
+    200: {
+      description: 'One row per group (and bucket).',
+      type: 'object',
+      properties: {
+        groups: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              key: { type: ['string', 'null'], description: "The group's value (actor is <type>:<id>); null where events lack the field." },
+              bucket: { type: 'string', format: 'date-time', description: 'Start of the bucket, with interval.' },
+              count: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+} as const;
+
+/** Search, one event, an entity's trail, statistics. Thin: parse, ask the store, answer. */
+export const queryRoutes = routesPlugin('vellum-query-routes', async (app) => {
+  const { store } = app;
+
+  app.get('/v1/events', { config: { scope: 'events:read' }, schema: searchSchema }, async (request) => {
+    const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const page = await store.search(tenant, valid(parseSearchParams(query)));
+    return { events: page.events, nextCursor: page.nextCursor };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/events/:id', { config: { scope: 'events:read' }, schema: getByIdSchema }, async (request) => {
+    const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const extra = Object.keys(query);
+    if (extra.length > 0) {
+      throw new VellumError('VALIDATION_FAILED', { details: extra.map((name) => ({ path: `/query/${name}`, message: 'is not a parameter of this route' })) });
+    }
+    const event = await store.getById(tenant, request.params.id);
+    if (event === null) throw new VellumError('NOT_FOUND', { message: 'No event with this id.' });
+    return event;
+  });
+
+  app.get<{ Params: { stream: string } }>('/v1/streams/:stream/events', { config: { scope: 'events:read' }, schema: streamSchema }, async (request) => {
+    const options = valid(parseStreamParams(request.query as RawQuery));
+    const { stream } = request.params;
+    if (stream === '') {
+      throw new VellumError('VALIDATION_FAILED', { details: [{ path: '/params/stream', message: 'must not be empty' }] });
+    }
+    return store.readStream(request.auth.tenant, stream, options);
+  });
+
+  app.get('/v1/stats', { config: { scope: 'events:read' }, schema: statsSchema }, async (request) => {
+    const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
+    return { groups: await store.stats(tenant, valid(parseStatsParams(query))) };
+  });
+});
