@@ -1,0 +1,84 @@
+import type { AppendBatch, AppendOutcome, AppendResult } from '@vellum/core';
+import type { PgClient, PgPool } from './PgPool.ts';
+import type { AppendStatements } from './appendSql.ts';
+import { run } from './statement.ts';
+import { appendLookups, pairKey, planAppend, type AppendLookups, type AppendPlan, type AppendState } from './planAppend.ts';
+import { eventColumnArrays } from './eventColumns.ts';
+import { toStoreError } from './storeUnavailable.ts';
+
+/** Deadlocks are possible only in the rare race of two nodes creating the same new tenants; the retry is safe. */
+const DEADLOCK_ATTEMPTS = 3;
+
+/**
+ * One append call = one transaction = one durable commit (the connection runs with synchronous_commit=on).
+ * Lock the tenants, read their heads, decide every batch in memory, write everything in one statement, commit.
+ */
+export async function appendBatches(pool: PgPool, sql: AppendStatements, batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
+  if (batches.length === 0) return [];
+  const lookups = appendLookups(batches);
+  for (let attempt = 1; ; attempt++) {
+    let client: PgClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      throw toStoreError(e);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query({ text: 'BEGIN' });
+      const plan = planAppend(batches, await readState(client, sql, lookups));
+      if (plan.events.length > 0 || plan.requestKeys.length > 0) await client.query(run(sql.write, writeValues(plan)));
+      await client.query({ text: 'COMMIT' });
+      return plan.outcomes;
+    } catch (e) {
+      await client.query({ text: 'ROLLBACK' }).catch((rollbackError: unknown) => { broken = rollbackError as Error; });
+      const code = (e as { code?: unknown }).code;
+      if (code === '40P01' && attempt < DEADLOCK_ATTEMPTS) continue;
+      throw toStoreError(e);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+async function readState(client: PgClient, sql: AppendStatements, lookups: AppendLookups): Promise<AppendState> {
+  let locked = await client.query<{ tenant: string; position: string }>(run(sql.lockTenants, [lookups.tenants]));
+  if (locked.rows.length < lookups.tenants.length) {
+    // A tenant's first events: create its head row, then lock it like the others.
+    await client.query(run(sql.createTenants, [lookups.tenants]));
+    locked = await client.query(run(sql.lockTenants, [lookups.tenants]));
+  }
+  const state: AppendState = { positions: new Map(), streamVersions: new Map(), eventKeys: new Map(), requestKeys: new Map() };
+  for (const row of locked.rows) state.positions.set(row.tenant, Number(row.position));
+
+  const { rows } = await client.query<{ kind: 's' | 'e' | 'r'; tenant: string; name: string; version: string | null; fingerprint: string | null; payload: string | null }>(
+    run(sql.readState, [
+      ...columns(lookups.streams),
+      ...columns(lookups.eventKeys),
+      ...columns(lookups.requestKeys),
+    ]),
+  );
+  for (const r of rows) {
+    const key = pairKey(r.tenant, r.name);
+    if (r.kind === 's') {
+      if (r.version !== null) state.streamVersions.set(key, Number(r.version));
+    } else if (r.kind === 'e') {
+      const e = JSON.parse(r.payload ?? 'null') as AppendResult;
+      state.eventKeys.set(key, { fingerprint: r.fingerprint ?? '', result: { id: e.id, position: e.position, stream: e.stream, streamVersion: e.streamVersion, hash: e.hash } });
+    } else {
+      state.requestKeys.set(key, { fingerprint: r.fingerprint ?? '', results: JSON.parse(r.payload ?? '[]') as AppendResult[] });
+    }
+  }
+  return state;
+}
+
+const columns = (pairs: ReadonlyArray<[string, string]>): [string[], string[]] => [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
+
+function writeValues(plan: AppendPlan): unknown[] {
+  const rk = plan.requestKeys;
+  return [
+    ...eventColumnArrays(plan.events),
+    rk.map((r) => r.tenant), rk.map((r) => r.key), rk.map((r) => r.fingerprint), rk.map((r) => JSON.stringify(r.results)),
+    [...plan.heads.keys()], [...plan.heads.values()],
+  ];
+}

@@ -1,0 +1,44 @@
+import { severityRank } from '@vellum/core';
+import type { PlannedEvent } from './planAppend.ts';
+
+/**
+ * An event as the columns of one multi-row INSERT: one array per column, sent as parameters and read back with
+ * unnest(). One statement per commit, whatever the number of events, and no SQL text that varies with it.
+ */
+export const EVENT_COLUMNS = [
+  ['tenant', 'text'], ['position', 'bigint'], ['id', 'text'], ['stream', 'text'], ['stream_version', 'bigint'],
+  ['type', 'text'], ['severity', 'smallint'], ['outcome', 'text'], ['source', 'text'],
+  ['actor_type', 'text'], ['actor_id', 'text'], ['entity_type', 'text'], ['entity_id', 'text'],
+  ['correlation_id', 'text'], ['occurred_at', 'timestamptz'], ['idempotency_key', 'text'], ['fingerprint', 'text'],
+  // text[] per row cannot travel as a 2-D array (rows differ in length): each row's array is sent as its literal.
+  ['tags', 'text[]'], ['fields', 'text[]'], ['body', 'text'],
+] as const;
+
+/**
+ * PostgreSQL text cannot hold U+0000, which JSON (and so a client) can send. Indexed columns get U+FFFD in its
+ * place — query values get the same treatment, so filters still match — while the body keeps the truth.
+ */
+export const columnText = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s);
+const optionalText = (s: string | undefined): string | null => (s === undefined ? null : columnText(s));
+
+/** A text[] literal (`{"a","b\"c"}`), or null for none. */
+export function textArrayLiteral(values: readonly string[] | undefined): string | null {
+  if (values === undefined || values.length === 0) return null;
+  return `{${values.map((v) => `"${columnText(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+}
+
+export function eventColumnArrays(planned: readonly PlannedEvent[]): unknown[][] {
+  const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(planned.length));
+  planned.forEach(({ event: e, fingerprint }, i) => {
+    const fields = e.changes === undefined ? undefined : [...new Set(e.changes.map((c) => c.field))];
+    const row = [
+      e.tenant, e.position, e.id, columnText(e.stream), e.streamVersion,
+      columnText(e.type), severityRank(e.severity), optionalText(e.outcome), optionalText(e.source),
+      columnText(e.actor.type), columnText(e.actor.id), optionalText(e.entity?.type), optionalText(e.entity?.id),
+      optionalText(e.correlationId), e.occurredAt, optionalText(e.idempotencyKey), fingerprint ?? null,
+      textArrayLiteral(e.tags), textArrayLiteral(fields), JSON.stringify(e),
+    ];
+    row.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
+  });
+  return columns;
+}

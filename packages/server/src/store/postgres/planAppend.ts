@@ -1,0 +1,158 @@
+import { sealEvent, VellumError } from '@vellum/core';
+import type { AppendBatch, AppendOutcome, AppendResult, StoredEvent } from '@vellum/core';
+
+/**
+ * Decides a whole append call in memory, once the tenants are locked and their heads read: which batches
+ * commit, which are rejected, and every committed event's position, version and hash. Deciding here rather
+ * than with SAVEPOINTs keeps the commit to one INSERT and makes a rejected batch cost nothing in the database.
+ */
+
+/** An unambiguous map key for a (tenant, name) pair, whatever characters either holds. */
+export const pairKey = (tenant: string, name: string): string => `${tenant.length}:${tenant}${name}`;
+
+export interface KnownEventKey {
+  fingerprint: string;
+  result: AppendResult;
+}
+
+export interface KnownRequestKey {
+  fingerprint: string;
+  results: AppendResult[];
+}
+
+/** What the database holds for the tenants of this call, read under their locks. The planner advances it. */
+export interface AppendState {
+  positions: Map<string, number>;
+  /** By pairKey(tenant, stream); absent = version 0. */
+  streamVersions: Map<string, number>;
+  /** By pairKey(tenant, idempotencyKey). */
+  eventKeys: Map<string, KnownEventKey>;
+  /** By pairKey(tenant, requestKey). */
+  requestKeys: Map<string, KnownRequestKey>;
+}
+
+export interface PlannedEvent {
+  event: StoredEvent;
+  /** Kept only for events with an idempotency key: a retry is compared against it. */
+  fingerprint: string | undefined;
+}
+
+export interface PlannedRequestKey {
+  tenant: string;
+  key: string;
+  fingerprint: string;
+  results: AppendResult[];
+}
+
+export interface AppendPlan {
+  outcomes: AppendOutcome[];
+  events: PlannedEvent[];
+  /** New head position of each tenant that advanced. */
+  heads: Map<string, number>;
+  requestKeys: PlannedRequestKey[];
+}
+
+/** The (tenant, stream), (tenant, idempotencyKey) and (tenant, requestKey) pairs a call needs to know about. */
+export interface AppendLookups {
+  tenants: string[];
+  streams: Array<[string, string]>;
+  eventKeys: Array<[string, string]>;
+  requestKeys: Array<[string, string]>;
+}
+
+export function appendLookups(batches: readonly AppendBatch[]): AppendLookups {
+  const tenants = new Set<string>();
+  const streams = new Map<string, [string, string]>();
+  const eventKeys = new Map<string, [string, string]>();
+  const requestKeys = new Map<string, [string, string]>();
+  for (const { tenant, events, requestKey } of batches) {
+    tenants.add(tenant);
+    if (requestKey) requestKeys.set(pairKey(tenant, requestKey.key), [tenant, requestKey.key]);
+    for (const { event } of events) {
+      streams.set(pairKey(tenant, event.stream), [tenant, event.stream]);
+      if (event.idempotencyKey !== undefined) eventKeys.set(pairKey(tenant, event.idempotencyKey), [tenant, event.idempotencyKey]);
+    }
+  }
+  // Sorted so that every node locks tenants in the same order (no deadlocks between nodes).
+  return { tenants: [...tenants].sort(), streams: [...streams.values()], eventKeys: [...eventKeys.values()], requestKeys: [...requestKeys.values()] };
+}
+
+const asDuplicate = (r: AppendResult): AppendResult => ({ id: r.id, position: r.position, stream: r.stream, streamVersion: r.streamVersion, hash: r.hash, duplicate: true });
+
+export function planAppend(batches: readonly AppendBatch[], state: AppendState): AppendPlan {
+  const plan: AppendPlan = { outcomes: [], events: [], heads: new Map(), requestKeys: [] };
+  for (const batch of batches) plan.outcomes.push(planBatch(batch, state, plan));
+  return plan;
+}
+
+function planBatch(batch: AppendBatch, state: AppendState, plan: AppendPlan): AppendOutcome {
+  const { tenant, requestKey } = batch;
+  if (requestKey) {
+    const known = state.requestKeys.get(pairKey(tenant, requestKey.key));
+    if (known) {
+      if (known.fingerprint === requestKey.fingerprint) return { status: 'committed', results: known.results.map(asDuplicate) };
+      return { status: 'rejected', error: keyReused('/headers/idempotency-key', requestKey.key) };
+    }
+  }
+
+  // Changes stay local until the whole batch is known to commit: a rejected batch leaves no trace.
+  let position = state.positions.get(tenant) ?? 0;
+  const versions = new Map<string, number>();
+  const keys = new Map<string, KnownEventKey>();
+  const events: PlannedEvent[] = [];
+  const results: AppendResult[] = [];
+
+  for (const [index, prepared] of batch.events.entries()) {
+    const unsealed = prepared.event.tenant === tenant ? prepared.event : { ...prepared.event, tenant };
+    const idempotencyKey = unsealed.idempotencyKey;
+    if (idempotencyKey !== undefined) {
+      const k = pairKey(tenant, idempotencyKey);
+      const known = keys.get(k) ?? state.eventKeys.get(k);
+      if (known) {
+        if (known.fingerprint !== prepared.fingerprint) return { status: 'rejected', error: keyReused(`/events/${index}/idempotencyKey`, idempotencyKey) };
+        results.push(asDuplicate(known.result));
+        continue;
+      }
+    }
+    const sk = pairKey(tenant, unsealed.stream);
+    const current = versions.get(sk) ?? state.streamVersions.get(sk) ?? 0;
+    if (prepared.expectedVersion !== undefined && prepared.expectedVersion !== current) {
+      return { status: 'rejected', error: versionConflict(index, unsealed.stream, prepared.expectedVersion, current) };
+    }
+    position += 1;
+    const event = sealEvent(unsealed, position, current + 1);
+    const result: AppendResult = { id: event.id, position, stream: event.stream, streamVersion: event.streamVersion, hash: event.hash };
+    versions.set(sk, current + 1);
+    if (idempotencyKey !== undefined) keys.set(pairKey(tenant, idempotencyKey), { fingerprint: prepared.fingerprint, result });
+    events.push({ event, fingerprint: idempotencyKey === undefined ? undefined : prepared.fingerprint });
+    results.push(result);
+  }
+
+  for (const [k, v] of versions) state.streamVersions.set(k, v);
+  for (const [k, v] of keys) state.eventKeys.set(k, v);
+  if (events.length > 0) {
+    state.positions.set(tenant, position);
+    plan.heads.set(tenant, position);
+    plan.events.push(...events);
+  }
+  if (requestKey) {
+    state.requestKeys.set(pairKey(tenant, requestKey.key), { fingerprint: requestKey.fingerprint, results });
+    plan.requestKeys.push({ tenant, key: requestKey.key, fingerprint: requestKey.fingerprint, results });
+  }
+  return { status: 'committed', results };
+}
+
+function versionConflict(index: number, stream: string, expectedVersion: number, actualVersion: number): VellumError {
+  return new VellumError('STREAM_VERSION_CONFLICT', {
+    message: `Stream "${stream}" is at version ${actualVersion}, not the expected ${expectedVersion}.`,
+    details: [{ path: `/events/${index}/expectedVersion`, message: `the stream is at version ${actualVersion}` }],
+    meta: { stream, expectedVersion, actualVersion },
+  });
+}
+
+function keyReused(path: string, key: string): VellumError {
+  return new VellumError('IDEMPOTENCY_KEY_REUSED', {
+    details: [{ path, message: `the key "${key}" was already used with a different body` }],
+    meta: { idempotencyKey: key },
+  });
+}
