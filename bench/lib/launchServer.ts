@@ -1,0 +1,78 @@
+/**
+ * Starts the real `vellum serve` (or, in smoke mode, the echo stand-in) as a child process, as an operator
+ * would, waits for its `vellum listening on http://HOST:PORT` line, and samples its RSS while it runs.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sampleRss, type RssSampler } from './sampleRss.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface LaunchedServer {
+  url: string;
+  pid: number;
+  rss: RssSampler;
+  /** Everything the process printed (kept to the last 64 KiB). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after 15 s; resolves when the process is gone. */
+  stop(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** The --store value: `sqlite:/path/file.db` or `postgres://...`. Ignored by the echo server. */
+  store: string;
+  apiKey: string;
+  /** Run bench/lib/echoServer.ts instead of Vellum: tests the harness itself. */
+  echo?: boolean;
+  env?: Record<string, string>;
+  extraArgs?: string[];
+  startTimeoutMs?: number;
+}
+
+export async function launchServer(options: LaunchOptions): Promise<LaunchedServer> {
+  const args = options.echo
+    ? ['--import', 'tsx', path.join(REPO_ROOT, 'bench/lib/echoServer.ts'), '--port', '0']
+    : [path.join(REPO_ROOT, 'bin/vellum.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, VELLUM_BOOTSTRAP_KEY: options.apiKey, VELLUM_LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => { out = (out + d.toString()).slice(-65536); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A bench that dies must not leave a server behind.
+  const killOnExit = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not print its listening line in time; output:\n${out}`)); }, options.startTimeoutMs ?? 60_000);
+    const look = () => {
+      const m = /vellum listening on (http:\/\/\S+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]!); }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    void exited.then(() => { clearTimeout(timer); reject(new Error(`server exited (${child.exitCode ?? child.signalCode}) before listening; output:\n${out}`)); });
+  });
+
+  const rss = sampleRss(child.pid!);
+  return {
+    url,
+    pid: child.pid!,
+    rss,
+    output: () => out,
+    async stop() {
+      rss.stop();
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
