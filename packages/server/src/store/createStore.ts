@@ -5,7 +5,7 @@ import type { VellumStore } from './VellumStore.ts';
 
 /**
  * Opens the store a location names (see parseStoreLocation). Drivers load lazily, so a SQLite server
- * never loads pg and vice versa. Does not migrate: the caller decides when.
+ * never loads pg and vice versa. The caller runs migrate() (SQLite also migrates as it opens).
  */
 export async function createStore(location: string): Promise<VellumStore> {
   const parsed = parseStoreLocation(location);
@@ -21,7 +21,8 @@ export async function createStore(location: string): Promise<VellumStore> {
     }
     case 'postgres': {
       const { openPostgresStore } = await import('./postgres/index.ts');
-      return await openPostgresStore({ url: parsed.url });
+      // Migrations are the caller's decision (storePlugin at start, or `vellum migrate`).
+      return await openPostgresStore({ url: parsed.url, migrate: false });
     }
   }
 }

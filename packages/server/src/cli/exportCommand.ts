@@ -1,0 +1,44 @@
+import { createWriteStream } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Command } from 'commander';
+import { CliError } from './CliError.ts';
+import type { CliIO } from './CliIO.ts';
+import { connect } from './connection.ts';
+import { addConnectionOptions, addFilterOptions, filterParams } from './filterOptions.ts';
+
+export function addExportCommand(program: Command, io: CliIO): void {
+  const command = program
+    .command('export')
+    .description('Download every matching event (GET /v1/export), streamed: NDJSON (one event per line) or CSV (spreadsheet-safe).');
+  addFilterOptions(command);
+  addConnectionOptions(command)
+    .option('--format <format>', 'ndjson (default) or csv')
+    .option('--order <order>', 'asc (oldest first, default) or desc')
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(async (options: Record<string, unknown> & { url?: string; key?: string; format?: string; order?: string; output?: string }) => {
+      const format = options.format ?? 'ndjson';
+      if (format !== 'ndjson' && format !== 'csv') throw new CliError('--format must be ndjson or csv');
+      const client = connect(options, io);
+      const params = filterParams(options);
+      params.set('format', format);
+      if (options.order !== undefined) params.set('order', options.order);
+      const res = await client.request('/v1/export', params);
+      if (res.body === null) return;
+      const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+      const out = options.output === undefined ? nonClosing(io.stdout) : createWriteStream(options.output);
+      await pipeline(body, out);
+      if (options.output !== undefined) io.stderr.write(`exported to ${options.output}\n`);
+    });
+}
+
+/** stdout must stay open after the pipeline ends. */
+function nonClosing(target: CliIO['stdout']): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      if (target.write(chunk as unknown as string)) done();
+      else target.once('drain', () => done());
+    },
+  });
+}
