@@ -89,7 +89,7 @@ export function parseRfc3339(s: string): number {
 }
 
 const SHAPE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?/;
-const ZONE = /(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const ZONE = /^(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Why `parseRfc3339` refused `s`, as a message saying what to send instead. Only for the error path. */
 export function describeRfc3339Problem(s: string): string {

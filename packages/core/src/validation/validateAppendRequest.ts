@@ -107,79 +107,81 @@ function checkOneEvent(event: unknown, base: string, limits: IngestLimits, out: 
   return false;
 }
 
+const KNOWN_EVENT_FIELDS: ReadonlySet<string> = new Set(EVENT_FIELDS);
+// Upper bound of `"expectedVersion":` plus a comma: the longest field name and its punctuation.
+const FIELD_NAME_BYTES = 20;
+
+/**
+ * Reads the known fields directly rather than switching over Object.keys: events of one client share a
+ * shape, so these are cached property loads, and the keys are only listed when an unknown one must be named.
+ */
 function checkEvent(event: unknown, c: ValueChecker): void {
   if (!isPlainObject(event)) {
     c.report('must be an event object like { "type": "configuration.updated", "actor": { "type": "user", "id": "5" } }');
     return;
   }
-  let hasType = false;
-  let hasActor = false;
-  c.bytes += 2;
-  for (const key of Object.keys(event)) {
-    const v = event[key];
-    // Absent, as JSON.stringify would have it: typed callers often spread optional fields as undefined.
-    if (v === undefined) continue;
-    c.bytes += stringBytesBound(key) + 2;
-    c.path.push(key);
-    switch (key) {
-      case 'type':
-        hasType = true;
-        checkType(v, c);
-        break;
-      case 'action':
-        checkIdentifier(v, c, FIELD_LIMITS.actionChars);
-        break;
-      case 'severity':
-        checkEnum(v, c, SEVERITY_VALUES);
-        break;
-      case 'outcome':
-        checkEnum(v, c, OUTCOME_VALUES);
-        break;
-      case 'actor':
-        hasActor = true;
-        checkParty(v, c, 'actor');
-        break;
-      case 'entity':
-        checkParty(v, c, 'entity');
-        break;
-      case 'stream':
-      case 'correlationId':
-      case 'causationId':
-      case 'idempotencyKey':
-        checkIdentifier(v, c, FIELD_LIMITS.identifierChars);
-        break;
-      case 'expectedVersion':
-        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-          c.report('must be a non-negative integer: the stream version you expect before this event (0 = a new stream)');
-        }
-        c.bytes += 25;
-        break;
-      case 'source':
-        checkSource(v, c);
-        break;
-      case 'changes':
-        checkChanges(v, c);
-        break;
-      case 'context':
-        checkContext(v, c);
-        break;
-      case 'data':
-        if (!isPlainObject(v)) c.report('must be an object of your own fields, like { "company_id": 123 }');
-        else validateJsonValue(v, c, 1);
-        break;
-      case 'tags':
-        checkTags(v, c);
-        break;
-      case 'occurredAt':
-        checkTimestamp(v, c);
-        break;
-      default:
-        c.report(`unknown field ${quoteKey(key)}; known fields: ${EVENT_FIELD_LIST}`);
+  let total = 0;
+  for (const key in event) if (event[key] !== undefined) total++;
+  c.bytes += 2 + FIELD_NAME_BYTES * total;
+  let known = 0;
+  const p = c.path;
+
+  // Fields set to undefined count as absent, as in JSON: typed callers often spread optional fields that way.
+  const type = event['type'];
+  if (type === undefined) c.reportAt('type', 'is required: a lowercase dotted name like configuration.updated');
+  else { known++; p.push('type'); checkType(type, c); p.pop(); }
+  const action = event['action'];
+  if (action !== undefined) { known++; p.push('action'); checkIdentifier(action, c, FIELD_LIMITS.actionChars); p.pop(); }
+  const severity = event['severity'];
+  if (severity !== undefined) { known++; p.push('severity'); checkEnum(severity, c, SEVERITY_VALUES); p.pop(); }
+  const outcome = event['outcome'];
+  if (outcome !== undefined) { known++; p.push('outcome'); checkEnum(outcome, c, OUTCOME_VALUES); p.pop(); }
+  const actor = event['actor'];
+  if (actor === undefined) c.reportAt('actor', 'is required: who did it, like { "type": "user", "id": "5" }');
+  else { known++; p.push('actor'); checkParty(actor, c, 'actor'); p.pop(); }
+  const entity = event['entity'];
+  if (entity !== undefined) { known++; p.push('entity'); checkParty(entity, c, 'entity'); p.pop(); }
+  const stream = event['stream'];
+  if (stream !== undefined) { known++; p.push('stream'); checkIdentifier(stream, c, FIELD_LIMITS.identifierChars); p.pop(); }
+  const expectedVersion = event['expectedVersion'];
+  if (expectedVersion !== undefined) {
+    known++;
+    if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
+      c.reportAt('expectedVersion', 'must be a non-negative integer: the stream version you expect before this event (0 = a new stream)');
     }
-    c.path.pop();
+    c.bytes += 25;
   }
-  if (!hasType) c.reportAt('type', 'is required: a lowercase dotted name like configuration.updated');
-  if (!hasActor) c.reportAt('actor', 'is required: who did it, like { "type": "user", "id": "5" }');
+  const source = event['source'];
+  if (source !== undefined) { known++; p.push('source'); checkSource(source, c); p.pop(); }
+  const changes = event['changes'];
+  if (changes !== undefined) { known++; p.push('changes'); checkChanges(changes, c); p.pop(); }
+  const context = event['context'];
+  if (context !== undefined) { known++; p.push('context'); checkContext(context, c); p.pop(); }
+  const data = event['data'];
+  if (data !== undefined) {
+    known++;
+    p.push('data');
+    if (!isPlainObject(data)) c.report('must be an object of your own fields, like { "company_id": 123 }');
+    else validateJsonValue(data, c, 1);
+    p.pop();
+  }
+  const tags = event['tags'];
+  if (tags !== undefined) { known++; p.push('tags'); checkTags(tags, c); p.pop(); }
+  const correlationId = event['correlationId'];
+  if (correlationId !== undefined) { known++; p.push('correlationId'); checkIdentifier(correlationId, c, FIELD_LIMITS.identifierChars); p.pop(); }
+  const causationId = event['causationId'];
+  if (causationId !== undefined) { known++; p.push('causationId'); checkIdentifier(causationId, c, FIELD_LIMITS.identifierChars); p.pop(); }
+  const occurredAt = event['occurredAt'];
+  if (occurredAt !== undefined) { known++; p.push('occurredAt'); checkTimestamp(occurredAt, c); p.pop(); }
+  const idempotencyKey = event['idempotencyKey'];
+  if (idempotencyKey !== undefined) { known++; p.push('idempotencyKey'); checkIdentifier(idempotencyKey, c, FIELD_LIMITS.identifierChars); p.pop(); }
+
+  if (known === total) return;
+  for (const key of Object.keys(event)) {
+    if (!KNOWN_EVENT_FIELDS.has(key) && event[key] !== undefined) {
+      c.reportAt(key, `unknown field ${quoteKey(key)}; known fields: ${EVENT_FIELD_LIST}`);
+    }
+  }
 }
 
 const SEVERITY_VALUES = ['info', 'low', 'medium', 'high', 'critical'] as const;
