@@ -28,8 +28,9 @@ export function filterConditions(f: EventFilter, p: Params): string[] {
   if (f.types !== undefined && f.types.length > 0) {
     const exact = f.types.filter((g) => !g.includes('*')).map(columnText);
     const globs = f.types.filter((g) => g.includes('*'));
+    // One exact type as `=`, not `= ANY`: only then can the type index return rows in position order.
     const any = [
-      ...(exact.length > 0 ? [`type = ANY(${p.add(exact)}::text[])`] : []),
+      ...(exact.length === 1 ? [`type = ${p.add(exact[0])}`] : exact.length > 1 ? [`type = ANY(${p.add(exact)}::text[])`] : []),
       ...globs.map((g) => `type LIKE ${p.add(globToLike(g))}`),
     ];
     where.push(any.length === 1 ? (any[0] as string) : `(${any.join(' OR ')})`);

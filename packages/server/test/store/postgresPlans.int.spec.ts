@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SearchQuery } from '@vellum/core';
+import { service } from '../support/services.ts';
+import type { PostgresEventStore } from '../../src/store/postgres/index.ts';
+import type { PgQueryConfig } from '../../src/store/postgres/PgPool.ts';
+import { appendStatements } from '../../src/store/postgres/appendSql.ts';
+import { readStreamQuery, streamStatements } from '../../src/store/postgres/readStreamSql.ts';
+import { searchSql } from '../../src/store/postgres/searchEvents.ts';
+import { tableNames, type TableNames } from '../../src/store/postgres/sqlNames.ts';
+import { run } from '../../src/store/postgres/statement.ts';
+import { destroyTestStore, openTestStore, prepared, sql } from './postgresTestSupport.ts';
+
+const pg = await service('postgres');
+
+const EVENTS = 20_000;
+const DAY = 86_400_000;
+const START = Date.parse('2026-10-01T00:00:00.000Z');
+
+interface PlanNode { 'Node Type': string; 'Scan Direction'?: string; 'Index Name'?: string; Plans?: PlanNode[] }
+
+/** Every node of a plan, flattened, as "Node Type[ on index]". */
+function planNodes(node: PlanNode): string[] {
+  const direction = node['Scan Direction'] === 'Backward' ? ' Backward' : '';
+  return [`${node['Node Type']}${direction}${node['Index Name'] ? ` on ${node['Index Name']}` : ''}`, ...(node.Plans ?? []).flatMap(planNodes)];
+}
+
+describe.skipIf(!pg)('PostgreSQL store query plans', () => {
+  const url = pg as string;
+  let store: PostgresEventStore;
+  let t: TableNames;
+
+  beforeAll(async () => {
+    store = await openTestStore(url, 'plans');
+    t = tableNames(store.schema);
+    // 20 days of events: 200 actors, 1,000 entities, 10 types, 50 company tags, 20 changed fields; and a
+    // second tenant, so that the tenant column has to narrow too.
+    const batches = Array.from({ length: EVENTS / 100 }, (_, b) => ({
+      tenant: b % 10 === 0 ? 'other' : 'bench',
+      events: Array.from({ length: 100 }, (_, j) => {
+        const i = b * 100 + j;
+        return prepared({
+          tenant: b % 10 === 0 ? 'other' : 'bench',
+          type: `domain.event_${i % 10}`,
+          actor: { type: 'user', id: String(i % 200) },
+          entity: { type: 'Policy', id: String(i % 1000) },
+          changes: [{ field: `f${i % 20}`, old: 1, new: 2 }],
+          tags: [`company:${i % 50}`],
+          correlationId: `c-${Math.floor(i / 5)}`,
+          occurredAt: new Date(START + Math.floor((i * 20 * DAY) / EVENTS)).toISOString(),
+          ...(i % 7 === 0 ? { idempotencyKey: `k-${i}` } : {}),
+        });
+      }),
+    }));
+    for (let i = 0; i < batches.length; i += 20) await store.append(batches.slice(i, i + 20));
+    await sql(url, `ANALYZE ${t.events}`);
+  }, 120_000);
+  afterAll(async () => { if (store) await destroyTestStore(url, store); });
+
+  const explain = async (q: PgQueryConfig): Promise<string[]> => {
+    const [row] = await sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(url, `EXPLAIN (FORMAT JSON) ${q.text}`, [...(q.values ?? [])]);
+    return planNodes(row!['QUERY PLAN'][0].Plan);
+  };
+  const search = (query: Partial<SearchQuery>, tenant = 'bench') => searchSql(t, tenant, { limit: 50, order: 'desc', ...query });
+  const day = { from: '2026-10-10T00:00:00.000Z', to: '2026-10-11T00:00:00.000Z' };
+
+  it.each([
+    ['the latest 50 of an actor over a day', () => search({ actorType: 'user', actorId: '42', ...day }), 'Index Scan Backward on events_actor'],
+    ['an entity\'s events', () => search({ entityType: 'Policy', entityId: '7' }), 'Index Scan Backward on events_entity'],
+    ['one type over a day', () => search({ types: ['domain.event_3'], ...day }), 'Index Scan Backward on events_type'],
+    ['the tenant\'s latest page after a cursor', () => search({}), 'Index Scan Backward on events_pkey'],
+    ['one correlation id', () => search({ correlationId: 'c-77' }), 'events_correlation'],
+    ['a tag', () => search({ tags: ['company:7'], ...day }), 'Bitmap Index Scan on events_tags'],
+    ['a changed field', () => search({ field: 'f3', ...day }), 'Bitmap Index Scan on events_fields'],
+    ['the system-wide trail', () => search({}, '*'), 'Index Scan Backward on events_seq'],
+    ['an entity trail, latest 50', () => readStreamQuery(streamStatements(t), 'bench', 'Policy:7', { direction: 'backward', limit: 50 }), 'Index Scan Backward on events_stream'],
+    ['an entity trail from a version', () => readStreamQuery(streamStatements(t), 'bench', 'Policy:7', { direction: 'forward', fromVersion: 3, limit: 50 }), 'Index Scan on events_stream'],
+    ['an event by id', () => ({ text: `SELECT body FROM ${t.events} WHERE id = $1 AND tenant = $2`, values: ['x', 'bench'] }), 'Index Scan on events_id'],
+    ['the heads and keys read before a commit', () => run(appendStatements(t).readState, [['bench'], ['Policy:7'], ['bench'], ['k-7'], ['bench'], ['r']]), 'Index Scan on events_idempotency'],
+  ])('plans %s as an index scan', async (_, query, expected) => {
+    const nodes = await explain(query());
+    expect(nodes.join(' | ')).toContain(expected);
+    expect(nodes.filter((n) => n.startsWith('Seq Scan on') || n === 'Seq Scan')).toEqual([]);
+  });
+});
