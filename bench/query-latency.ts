@@ -116,7 +116,7 @@ async function benchStore(store: StoreKind): Promise<void> {
 
     const server = withHttp ? await launchServer({ store: location, apiKey: BENCH_KEY }) : null;
     if (server) try {
-      const http = { url: server.url, apiKey: BENCH_KEY, clients: args.clients };
+      const http = { url: server.url, apiKey: BENCH_KEY, clients: args.clients, engine: args.engine };
       const trailPath = (s: number) => `/v1/streams/${encodeURIComponent(q.trails[s]!)}/events?direction=backward&limit=${TRAIL_LIMIT}`;
       const searchPath = (s: number) => {
         const a = q.actorDays[s]!;

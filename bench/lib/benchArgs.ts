@@ -3,6 +3,7 @@
  * and `1M` / `10k`.
  */
 import { parseArgs } from 'node:util';
+import type { HttpEngine } from './runHttpLoad.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -16,6 +17,8 @@ export interface BenchArgs {
   warmupS: number;
   /** Run against the echo stand-in instead of Vellum (tests the harness). */
   echo: boolean;
+  /** The load generator's HTTP client: `raw` (cheapest, default) or `undici`. */
+  engine: HttpEngine;
   skipBaselines: boolean;
   skipEmmett: boolean;
   seed: number;
@@ -42,6 +45,7 @@ export function parseBenchArgs(defaults: Partial<BenchArgs>, extra: Record<strin
       warmup: { type: 'string' },
       seed: { type: 'string' },
       echo: { type: 'boolean', default: false },
+      client: { type: 'string', default: 'raw' },
       'no-baselines': { type: 'boolean', default: false },
       'no-emmett': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -55,6 +59,7 @@ export function parseBenchArgs(defaults: Partial<BenchArgs>, extra: Record<strin
   }
   const stores = String(values.store).split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of stores) if (s !== 'sqlite' && s !== 'postgres') throw new Error(`--store must be sqlite, postgres or both (sqlite,postgres), not ${s}`);
+  if (values.client !== 'raw' && values.client !== 'undici') throw new Error(`--client must be raw or undici, not ${values.client}`);
   const num = (v: unknown, d: number | undefined) => (typeof v === 'string' ? parseCount(v) : d);
   const durationS = typeof values.duration === 'string' ? Number(values.duration) : values.events !== undefined ? undefined : defaults.durationS;
   return {
@@ -65,6 +70,7 @@ export function parseBenchArgs(defaults: Partial<BenchArgs>, extra: Record<strin
     batch: num(values.batch, defaults.batch ?? 100)!,
     warmupS: typeof values.warmup === 'string' ? Number(values.warmup) : defaults.warmupS ?? 3,
     echo: Boolean(values.echo),
+    engine: values.client,
     skipBaselines: Boolean(values['no-baselines']),
     skipEmmett: Boolean(values['no-emmett']),
     seed: num(values.seed, defaults.seed ?? 20261122)!,

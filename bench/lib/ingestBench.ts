@@ -50,16 +50,16 @@ export async function measureVellumHttp(store: StoreKind, ring: EventRing, args:
   try {
     const request = (seq: number) => ({ body: ring.body(seq), events: ring.batchSize });
     if (args.warmupS > 0) {
-      const warm = await runHttpIngest({ url: server.url, apiKey: BENCH_KEY, clients: args.clients, durationMs: args.warmupS * 1000, request: (seq) => request(seq + 7919) });
+      const warm = await runHttpIngest({ url: server.url, apiKey: BENCH_KEY, clients: args.clients, engine: args.engine, durationMs: args.warmupS * 1000, request: (seq) => request(seq + 7919) });
       if (warm.events === 0) throw new Error(`warm-up acknowledged nothing: ${JSON.stringify(warm.failuresByKind)}\n${server.output()}`);
     }
     server.rss.reset();
-    const result = await runHttpIngest({ url: server.url, apiKey: BENCH_KEY, clients: args.clients, ...bounds, request, onTick: progress(`vellum ${store}`) });
+    const result = await runHttpIngest({ url: server.url, apiKey: BENCH_KEY, clients: args.clients, engine: args.engine, ...bounds, request, onTick: progress(`vellum ${store}`) });
     if (process.stderr.isTTY) process.stderr.write('\n');
     const rss = server.rss.read();
     const size = sqlite ? sqlite.sizeBytes() : pg ? await pg.sizeBytes() : 0;
     return {
-      subject: args.echo ? `echo server (no store)` : `vellum http (${store})`,
+      subject: `${args.echo ? 'echo server (no store)' : `vellum http (${store})`}${args.engine === 'raw' ? '' : ` [${args.engine}]`}`,
       result,
       rssMb: rss.peakMb,
       note: `server RSS peak ${rss.peakMb.toFixed(0)} MiB, mean ${rss.meanMb.toFixed(0)} MiB; store size after run ${formatBytes(size)}`,
