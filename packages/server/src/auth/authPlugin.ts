@@ -1,7 +1,7 @@
 import { sharedPlugin } from '../http/definePlugin.ts';
 import { authenticate, KeyResolver } from './authenticate.ts';
 import { ensureBootstrapKey } from './ensureBootstrapKey.ts';
-import { isScope } from './scopes.ts';
+import { isScope, type Scope } from './scopes.ts';
 
 export interface AuthPluginOptions {
   bootstrapKey: string | null;
@@ -20,12 +20,19 @@ export const authPlugin = sharedPlugin<AuthPluginOptions>('vellum-auth', async (
   if (!app.hasDecorator('store')) throw new Error('vellum-auth needs the vellum-store plugin registered first');
   const resolver = new KeyResolver(app.store, { cacheTtlMs: options.cacheTtlMs ?? 5_000, now: app.clock });
 
+  const routeScopes = new Map<string, Scope | 'public'>();
+  app.decorate('routeScopes', routeScopes);
   app.addHook('onRoute', (route) => {
     const config = route.config as { scope?: unknown; public?: unknown } | undefined;
-    if (config?.public === true) return;
-    if (typeof config?.scope !== 'string' || !isScope(config.scope)) {
-      throw new Error(`route ${route.method} ${route.url} declares no valid scope (config.scope) and is not public`);
+    const name = `${String(route.method)} ${route.url}`;
+    if (config?.public === true) {
+      routeScopes.set(name, 'public');
+      return;
     }
+    if (typeof config?.scope !== 'string' || !isScope(config.scope)) {
+      throw new Error(`route ${name} declares no valid scope (config.scope) and is not public`);
+    }
+    routeScopes.set(name, config.scope);
   });
 
   app.decorateRequest('auth', null as never);

@@ -63,6 +63,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // and JSON.stringify writes responses, so a schema can never silently drop a field of an event.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // JSON only: a text/plain body is refused with 415 rather than reaching a validator as a string.
+  app.removeContentTypeParser('text/plain');
 
   app.decorate('vellumConfig', config);
   app.decorate('masker', options.masker ?? compileMasking(config.masking));

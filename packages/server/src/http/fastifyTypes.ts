@@ -21,6 +21,8 @@ declare module 'fastify' {
     writer: GroupCommitWriter;
     /** Milliseconds clock; tests pass their own. */
     clock: () => number;
+    /** Every route the auth plugin saw ('GET /v1/events' → its scope, or 'public'). */
+    routeScopes: ReadonlyMap<string, Scope | 'public'>;
     /** True from the moment a graceful shutdown begins. */
     shuttingDown: () => boolean;
   }

@@ -66,3 +66,23 @@ export async function makeTestApp(options: { config?: DeepPartial<VellumConfig>;
     auth: (key = ADMIN_KEY) => ({ authorization: `Bearer ${key}` }),
   };
 }
+
+/** A real SQLite store in a fresh temporary directory. */
+export async function tempSqliteStore(): Promise<{ store: VellumStore; dir: string; file: string; cleanup(): void }> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { createStore } = await import('../../src/store/createStore.ts');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vellum-test-'));
+  const file = path.join(dir, 'vellum.db');
+  const store = await createStore(`sqlite:${file}`);
+  return { store, dir, file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A minimal valid event. */
+export const anEvent = (overrides: Record<string, unknown> = {}) => ({
+  type: 'configuration.updated',
+  actor: { type: 'user', id: '5', name: 'Ana' },
+  entity: { type: 'PolicyConfiguration', id: '123' },
+  ...overrides,
+});
