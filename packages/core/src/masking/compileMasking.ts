@@ -7,6 +7,9 @@ import type { KeyClassifier, KeyRule } from './compileKeyClassifier.ts';
 import { DEFAULT_SENSITIVE_KEYS } from './defaultSensitiveKeys.ts';
 import { maskEventWith } from './maskEvent.ts';
 
+export { DEFAULT_SENSITIVE_KEYS } from './defaultSensitiveKeys.ts';
+export { REDACTED } from './applyMaskingStrategy.ts';
+
 export type MaskingStrategy = 'partial' | 'redact' | 'hash' | 'drop';
 
 export const MASKING_STRATEGIES: readonly MaskingStrategy[] = ['partial', 'redact', 'hash', 'drop'];

@@ -9,6 +9,11 @@ import { scanString, STRING_HAS_CONTROL, STRING_HAS_LINE_CONTROL, STRING_HAS_LON
 import { checkFreeKey, isPlainObject, LONE_SURROGATE_MESSAGE, stringBytesBound, validateJsonValue } from './validateJsonValue.ts';
 import { ValueChecker } from './ValueChecker.ts';
 
+// The validation pieces other layers reuse, reachable from the package index through this module.
+export { FIELD_LIMITS } from './fieldLimits.ts';
+export { describeRfc3339Problem, parseRfc3339, toIsoUtc } from './parseRfc3339.ts';
+export { validateJson } from './validateJsonValue.ts';
+
 /** Size limits (DESIGN.md: 64 KiB per event, 1,000 events and 5 MiB per request), configurable. */
 export interface IngestLimits {
   maxEventBytes: number;

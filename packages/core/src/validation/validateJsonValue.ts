@@ -1,7 +1,9 @@
+import type { ErrorDetail } from '../errors/registry.ts';
+import { DetailCollector } from './DetailCollector.ts';
 import { FIELD_LIMITS } from './fieldLimits.ts';
 import { quoteKey } from './jsonPointer.ts';
 import { scanString, STRING_HAS_CONTROL, STRING_HAS_LINE_CONTROL, STRING_HAS_LONE_SURROGATE } from './scanString.ts';
-import type { ValueChecker } from './ValueChecker.ts';
+import { ValueChecker } from './ValueChecker.ts';
 
 export const LONE_SURROGATE_MESSAGE =
   'contains a lone UTF-16 surrogate, which has no UTF-8 form; send well-formed Unicode text';
@@ -101,4 +103,19 @@ export function validateJsonValue(value: unknown, c: ValueChecker, depth: number
     default:
       c.report(`must be a JSON value; a ${typeof value} is not one`);
   }
+}
+
+/**
+ * Free-form JSON checked on its own (subscription filters, templates, any client JSON stored verbatim):
+ * every problem with its pointer under `path`, bounded like request errors.
+ */
+export function validateJson(value: unknown, path = ''): ErrorDetail[] {
+  const out = new DetailCollector();
+  const c = new ValueChecker(out, path);
+  try {
+    validateJsonValue(value, c, 1);
+  } catch {
+    c.report('could not be read as plain JSON');
+  }
+  return out.finish();
 }

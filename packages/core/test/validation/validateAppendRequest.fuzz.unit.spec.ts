@@ -50,9 +50,11 @@ function validEvent(): Record<string, unknown> {
 function generator(rand: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
 
+  // A node budget per case keeps random trees from occasionally growing huge.
+  let budget = 0;
   const value = (depth: number): unknown => {
     const r = rand();
-    if (depth > 40 || r < 0.25) return pick(NASTY_STRINGS);
+    if (--budget < 0 || depth > 40 || r < 0.25) return pick(NASTY_STRINGS);
     if (r < 0.35) return pick(NASTY_NUMBERS);
     if (r < 0.4) return pick([true, false, null, undefined]);
     if (r < 0.45) return validEvent();
@@ -89,7 +91,9 @@ function generator(rand: () => number) {
     return ev;
   };
 
-  return { value, mutated, pick };
+  const reset = (): void => { budget = 300; };
+
+  return { value, mutated, pick, reset };
 }
 
 describe('validateAppendRequest under random input', () => {
@@ -98,6 +102,7 @@ describe('validateAppendRequest under random input', () => {
     const g = generator(rand);
     let accepted = 0;
     for (let i = 0; i < 5000; i++) {
+      g.reset();
       const r = rand();
       const body = r < 0.3 ? g.value(0)
         : r < 0.7 ? g.mutated()

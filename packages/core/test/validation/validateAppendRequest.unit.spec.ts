@@ -572,11 +572,13 @@ describe('validateAppendRequest: hostile input', () => {
 });
 
 describe('validateAppendRequest: speed', () => {
-  it('validates 10,000 typical events well within a second', () => {
+  // A guard against accidental quadratic work, not a benchmark: about 3 µs per event when warm, so the
+  // bound leaves room for a loaded CI machine.
+  it('validates 10,000 typical events in well under five seconds', () => {
     const body = { events: Array.from({ length: 1000 }, () => fullEvent()) };
-    validateAppendRequest(body, LIMITS);
+    for (let i = 0; i < 3; i++) validateAppendRequest(body, LIMITS);
     const started = performance.now();
     for (let i = 0; i < 10; i++) expect(validateAppendRequest(body, LIMITS).ok).toBe(true);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
