@@ -16,7 +16,7 @@ export const MASKING_STRATEGIES: readonly MaskingStrategy[] = ['partial', 'redac
 
 export interface MaskingRule {
   /**
-   * A key name, matched case-, separator- (`_`, `-`, space, `.`) and camelCase-insensitively as a substring
+   * A key name, matched case-, separator- (`_`, `-`, space, `.`, any ASCII punctuation) and camelCase-insensitively as a substring
    * (`api key` masks `x-api-key` and `stripeApiKey`; names shorter than 4 letters must be a whole word of the
    * key), or `/regex/flags`, tested against the key as sent.
    */

@@ -25,7 +25,7 @@ class MaskPass {
   constructor(private readonly classify: KeyClassifier, private readonly hashKey: string | undefined) {}
 
   private record(): void {
-    this.masked.push(jsonPointer('', this.path));
+    this.masked.push(jsonPointer('', this.path, false));
   }
 
   /** Masks everything under `root`, whose pointer is `segments`. */

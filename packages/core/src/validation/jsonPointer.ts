@@ -8,13 +8,14 @@ export function escapePointerSegment(segment: string | number): string {
 }
 
 /**
- * A JSON pointer for error details. Very long keys are cut (with `…`) so that a hostile key cannot make an
- * error body as large as the request; such a pointer is then a readable hint rather than an exact address.
+ * A JSON pointer. For error details (`cutLongKeys`), very long keys are cut (with `…`) so that a hostile key
+ * cannot make an error body as large as the request; such a pointer is then a readable hint rather than an
+ * exact address. Pointers stored with an event are never cut.
  */
-export function jsonPointer(base: string, segments: readonly (string | number)[]): string {
+export function jsonPointer(base: string, segments: readonly (string | number)[], cutLongKeys = true): string {
   let out = base;
   for (const seg of segments) {
-    const s = typeof seg === 'string' && seg.length > FIELD_LIMITS.keyInMessageChars
+    const s = cutLongKeys && typeof seg === 'string' && seg.length > FIELD_LIMITS.keyInMessageChars
       ? `${seg.slice(0, FIELD_LIMITS.keyInMessageChars)}…`
       : seg;
     out += `/${escapePointerSegment(s)}`;

@@ -313,6 +313,11 @@ describe('compileMasking: copying and paths', () => {
     expect(maskData({ 'a/b': { 'pass~word': 'x', 'api/key': 'y' } }).masked).toEqual(['/data/a~1b/pass~0word', '/data/a~1b/api~1key']);
   });
 
+  it('records the exact path of a masked value even under a very long key', () => {
+    const key = `${'k'.repeat(1000)}_password`;
+    expect(maskData({ [key]: 'x' }).masked).toEqual([`/data/${key}`]);
+  });
+
   it('copies an own "__proto__" key as data, without changing any prototype', () => {
     const data = JSON.parse('{"__proto__":{"polluted":true},"password":"x"}') as Record<string, unknown>;
     const r = maskData(data);
