@@ -1,9 +1,10 @@
 import { severityRank } from '@vellum/core';
 import type { PlannedEvent } from './planAppend.ts';
+import { int2Array, int8Array, textArray, timestamptzArray } from './binaryArrays.ts';
 
 /**
- * An event as the columns of one multi-row INSERT: one array per column, sent as parameters and read back with
- * unnest(). One statement per commit, whatever the number of events, and no SQL text that varies with it.
+ * An event as the columns of one multi-row INSERT: one array per column, sent as binary parameters and read
+ * back with unnest(). One statement per commit, whatever the number of events, and no SQL text that varies.
  */
 export const EVENT_COLUMNS = [
   ['tenant', 'text'], ['position', 'bigint'], ['id', 'text'], ['stream', 'text'], ['stream_version', 'bigint'],
@@ -27,7 +28,7 @@ export function textArrayLiteral(values: readonly string[] | undefined): string 
   return `{${values.map((v) => `"${columnText(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
 }
 
-export function eventColumnArrays(planned: readonly PlannedEvent[]): unknown[][] {
+export function eventColumnArrays(planned: readonly PlannedEvent[]): Buffer[] {
   const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(planned.length));
   planned.forEach(({ event: e, fingerprint }, i) => {
     const fields = e.changes === undefined ? undefined : [...new Set(e.changes.map((c) => c.field))];
@@ -40,5 +41,12 @@ export function eventColumnArrays(planned: readonly PlannedEvent[]): unknown[][]
     ];
     row.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
   });
-  return columns;
+  return columns.map((values, c) => {
+    switch (EVENT_COLUMNS[c]?.[1]) {
+      case 'bigint': return int8Array(values as number[]);
+      case 'smallint': return int2Array(values as number[]);
+      case 'timestamptz': return timestamptzArray(values as string[]);
+      default: return textArray(values as Array<string | null>);
+    }
+  });
 }
