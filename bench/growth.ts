@@ -55,7 +55,7 @@ async function growVellum(store: StoreKind, ring: EventRing): Promise<StepRow[]>
     for (let i = 0; i < steps; i++) {
       server.rss.reset();
       const base = offset;
-      const result = await runHttpIngest({ url: server.url, apiKey: BENCH_KEY, clients: args.clients, engine: args.engine, maxRequests: opsInStep(i), durationMs: stepTimeoutMs, request: (seq) => ({ body: ring.body(seq + base), events: ring.batchSize }) });
+      const result = await runHttpIngest({ url: server.url, apiKey: BENCH_KEY, clients: args.clients, engine: args.engine, maxOps: opsInStep(i), durationMs: stepTimeoutMs, request: (seq) => ({ body: ring.body(seq + base), events: ring.batchSize }) });
       offset += result.ops;
       stored += result.events;
       const row = { stored, result, rssMb: server.rss.read().peakMb, sizeBytes: dir ? dir.sizeBytes() : db ? await db.sizeBytes() : 0 };

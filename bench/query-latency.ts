@@ -122,10 +122,10 @@ async function benchStore(store: StoreKind): Promise<void> {
         const a = q.actorDays[s]!;
         return `/v1/events?${new URLSearchParams({ actorType: a.actorType, actorId: a.actorId, from: a.from, to: a.to, limit: String(SEARCH_LIMIT) }).toString()}`;
       };
-      await runHttpGets({ ...http, maxRequests: 200, path: (s) => trailPath(queries - 1 - (s % queries)) });
-      trailRows.unshift({ subject: 'vellum http', result: await runHttpGets({ ...http, maxRequests: queries, path: trailPath }) });
-      await runHttpGets({ ...http, maxRequests: 200, path: (s) => searchPath(queries - 1 - (s % queries)) });
-      searchRows.unshift({ subject: 'vellum http', result: await runHttpGets({ ...http, maxRequests: queries, path: searchPath }) });
+      await runHttpGets({ ...http, maxOps: 200, path: (s) => trailPath(queries - 1 - (s % queries)) });
+      trailRows.unshift({ subject: 'vellum http', result: await runHttpGets({ ...http, maxOps: queries, path: trailPath }) });
+      await runHttpGets({ ...http, maxOps: 200, path: (s) => searchPath(queries - 1 - (s % queries)) });
+      searchRows.unshift({ subject: 'vellum http', result: await runHttpGets({ ...http, maxOps: queries, path: searchPath }) });
       console.log(`  server RSS peak ${server.rss.read().peakMb.toFixed(0)} MiB`);
     } finally {
       await server.stop();

@@ -36,7 +36,8 @@ export async function launchServer(options: LaunchOptions): Promise<LaunchedServ
     : [path.join(REPO_ROOT, 'bin/vellum.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, VELLUM_BOOTSTRAP_KEY: options.apiKey, VELLUM_LOG_LEVEL: 'warn', ...options.env },
+    // Request logging off by default (an operator's choice, not the ingest path); VELLUM_LOG_LEVEL=info measures it.
+    env: { ...process.env, VELLUM_BOOTSTRAP_KEY: options.apiKey, VELLUM_LOG_LEVEL: process.env.VELLUM_LOG_LEVEL ?? 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

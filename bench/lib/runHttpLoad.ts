@@ -62,7 +62,7 @@ interface Bounded {
   url: string;
   apiKey: string;
   clients: number;
-  maxRequests?: number;
+  maxOps?: number;
   durationMs?: number;
   engine?: HttpEngine;
   onTick?: (p: { ops: number; events: number; elapsedMs: number }) => void;
@@ -73,7 +73,7 @@ async function run(options: Bounded, op: (client: Client, seq: number, worker: n
   try {
     return await runWorkers({
       workers: options.clients,
-      ...(options.maxRequests !== undefined ? { maxOps: options.maxRequests } : {}),
+      ...(options.maxOps !== undefined ? { maxOps: options.maxOps } : {}),
       ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
       ...(options.onTick ? { onTick: options.onTick } : {}),
       op: (seq, worker) => op(client, seq, worker),
