@@ -50,6 +50,15 @@ const SOURCE_MESSAGE = 'must be a short lowercase token like ui, api, console or
  * with its JSON pointer (`/events/3/type`); never throws on any input. Valid events are returned as they came.
  */
 export function validateAppendRequest(body: unknown, limits: IngestLimits): ValidationResult<{ events: EventInput[]; batch: boolean }> {
+  try {
+    return validateBody(body, limits);
+  } catch {
+    // Only hostile non-JSON objects (a proxy around the body itself) get here; JSON.parse output never does.
+    return { ok: false, details: [{ path: '', message: 'the body could not be read as plain JSON' }] };
+  }
+}
+
+function validateBody(body: unknown, limits: IngestLimits): ValidationResult<{ events: EventInput[]; batch: boolean }> {
   const out = new DetailCollector();
   let tooLarge = false;
   if (!isPlainObject(body)) {

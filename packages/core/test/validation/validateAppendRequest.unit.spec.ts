@@ -552,6 +552,16 @@ describe('validateAppendRequest: hostile input', () => {
     expect(validateAppendRequest(minimal({ data: proxy }), LIMITS).ok).toBe(false);
   });
 
+  it('does not throw when the body itself is a hostile proxy', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const trap = new Proxy({}, { getPrototypeOf() { throw new Error('boom'); } });
+    const events = new Proxy({ events: [] }, { get() { throw new Error('boom'); } });
+    for (const body of [proxy, trap, events]) {
+      expect(validateAppendRequest(body, LIMITS)).toEqual({ ok: false, details: [{ path: '', message: expect.any(String) }] });
+    }
+  });
+
   it('accepts objects without a prototype, as some parsers make them', () => {
     const data = Object.create(null) as Record<string, unknown>;
     data['a'] = 1;
