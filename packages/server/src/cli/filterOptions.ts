@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** The search filters as flags, each mapped to its query parameter (DESIGN.md, GET /v1/events). */
 const FILTERS: ReadonlyArray<{ flag: string; param: string; help: string; repeatable?: boolean }> = [
@@ -27,7 +27,7 @@ const optionName = (flag: string): string => flag.slice(2).split(' ')[0]!.replac
 
 export function addFilterOptions(command: Command): Command {
   for (const f of FILTERS) {
-    if (f.repeatable === true) command.option(f.flag, f.help, collect, []);
+    if (f.repeatable === true) command.option(f.flag, f.help, collect);
     else command.option(f.flag, f.help);
   }
   return command;

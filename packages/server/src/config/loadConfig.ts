@@ -68,7 +68,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     masker = compileMasking(config.masking);
   } catch (err) {
     if (isVellumError(err) && err.details.length > 0) {
-      for (const d of err.details) problem(`/masking${d.path.startsWith('/') ? d.path : `/${d.path}`}`, d.message);
+      for (const d of err.details) problem(d.path.startsWith('/masking') ? d.path : `/masking${d.path.startsWith('/') ? d.path : `/${d.path}`}`, d.message);
     } else {
       problem('/masking', err instanceof Error ? err.message : String(err));
     }
@@ -167,12 +167,9 @@ function checkCombinations(config: VellumConfig, isReadable: (p: string) => bool
     }
   }
 
-  const { limits, ingest } = config;
+  const { limits } = config;
   if (limits.maxEventBytes > limits.maxRequestBytes) {
     problem('/limits/maxEventBytes', `must not exceed limits.maxRequestBytes (${limits.maxRequestBytes})`);
-  }
-  if (ingest.maxEventsPerCommit > ingest.maxQueuedEvents) {
-    problem('/ingest/maxEventsPerCommit', `must not exceed ingest.maxQueuedEvents (${ingest.maxQueuedEvents})`);
   }
 }
 
