@@ -36,7 +36,7 @@ describe('API keys and scopes', () => {
 
   it('answers 401 UNAUTHENTICATED without a key, with an unknown key, an expired key or a revoked key', async () => {
     await appWithKeys();
-    for (const headers of [{}, { authorization: 'Bearer vk_nope' }, { authorization: `Basic ${READER_KEY}` }, { authorization: `Bearer ${EXPIRED_KEY}` }, { 'x-api-key': REVOKED_KEY }]) {
+    for (const headers of [{}, { authorization: 'Bearer vk_nope' }, { authorization: `Basic ${READER_KEY}` }, { authorization: `Bearer ${EXPIRED_KEY}` }, { 'x-api-key': REVOKED_KEY }] as Array<Record<string, string>>) {
       const res = await search(headers);
       expect(res.statusCode, JSON.stringify(headers)).toBe(401);
       expect(res.json().error.code).toBe('UNAUTHENTICATED');
