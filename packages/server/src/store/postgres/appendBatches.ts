@@ -11,7 +11,8 @@ const DEADLOCK_ATTEMPTS = 3;
 
 /**
  * One append call = one transaction = one durable commit (the connection runs with synchronous_commit=on).
- * Lock the tenants, read their heads, decide every batch in memory, write everything in one statement, commit.
+ * Four round trips: BEGIN; lock the tenants and read their heads (one function call); decide every batch in
+ * memory and write everything in one statement; COMMIT.
  */
 export async function appendBatches(pool: PgPool, sql: AppendStatements, batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
   if (batches.length === 0) return [];
@@ -42,24 +43,16 @@ export async function appendBatches(pool: PgPool, sql: AppendStatements, batches
 }
 
 async function readState(client: PgClient, sql: AppendStatements, lookups: AppendLookups): Promise<AppendState> {
-  let locked = await client.query<{ tenant: string; position: string }>(run(sql.lockTenants, [lookups.tenants]));
-  if (locked.rows.length < lookups.tenants.length) {
-    // A tenant's first events: create its head row, then lock it like the others.
-    await client.query(run(sql.createTenants, [lookups.tenants]));
-    locked = await client.query(run(sql.lockTenants, [lookups.tenants]));
-  }
-  const state: AppendState = { positions: new Map(), streamVersions: new Map(), eventKeys: new Map(), requestKeys: new Map() };
-  for (const row of locked.rows) state.positions.set(row.tenant, Number(row.position));
-
-  const { rows } = await client.query<{ kind: 's' | 'e' | 'r'; tenant: string; name: string; version: string | null; fingerprint: string | null; payload: string | null }>(
-    run(sql.readState, [
-      ...columns(lookups.streams),
-      ...columns(lookups.eventKeys),
-      ...columns(lookups.requestKeys),
-    ]),
+  const { rows } = await client.query<{ kind: 'p' | 's' | 'e' | 'r'; tenant: string; name: string | null; version: string | null; fingerprint: string | null; payload: string | null }>(
+    run(sql.lockHeads, [lookups.tenants, ...columns(lookups.streams), ...columns(lookups.eventKeys), ...columns(lookups.requestKeys)]),
   );
+  const state: AppendState = { positions: new Map(), streamVersions: new Map(), eventKeys: new Map(), requestKeys: new Map() };
   for (const r of rows) {
-    const key = pairKey(r.tenant, r.name);
+    if (r.kind === 'p') {
+      state.positions.set(r.tenant, Number(r.version));
+      continue;
+    }
+    const key = pairKey(r.tenant, r.name ?? '');
     if (r.kind === 's') {
       if (r.version !== null) state.streamVersions.set(key, Number(r.version));
     } else if (r.kind === 'e') {

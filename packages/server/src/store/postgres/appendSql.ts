@@ -3,9 +3,8 @@ import type { TableNames } from './sqlNames.ts';
 import { EVENT_COLUMNS } from './eventColumns.ts';
 
 export interface AppendStatements {
-  lockTenants: Statement;
-  createTenants: Statement;
-  readState: Statement;
+  /** Locks the tenants and reads what deciding the commit needs (migration 3, lock_heads). */
+  lockHeads: Statement;
   write: Statement;
 }
 
@@ -15,26 +14,8 @@ export function appendStatements(t: TableNames): AppendStatements {
   const columnNames = EVENT_COLUMNS.map(([name]) => name);
   const selectList = EVENT_COLUMNS.map(([name, type]) => (type === 'text[]' ? `x.${name}::text[]` : `x.${name}`)).join(', ');
   return {
-    // ORDER BY under FOR UPDATE locks in that order: every node takes tenant locks in the same order.
-    lockTenants: statement(`SELECT tenant, position FROM ${t.tenantHeads} WHERE tenant = ANY($1::text[]) ORDER BY tenant FOR UPDATE`),
-    createTenants: statement(`INSERT INTO ${t.tenantHeads} (tenant, position) SELECT x, 0 FROM unnest($1::text[]) AS x ORDER BY x ON CONFLICT DO NOTHING`),
-    // Read under the tenant locks, so nothing can change until COMMIT. The LIMIT 1 subqueries keep each lookup
-    // a single index probe, whatever the planner thinks of the array sizes.
-    readState: statement(`
-      SELECT 's' AS kind, s.t AS tenant, s.n AS name,
-             (SELECT e.stream_version FROM ${t.events} e WHERE e.tenant = s.t AND e.stream = s.n
-               ORDER BY e.stream_version DESC LIMIT 1) AS version,
-             NULL AS fingerprint, NULL AS payload
-        FROM unnest($1::text[], $2::text[]) AS s(t, n)
-      UNION ALL
-      SELECT 'e', q.t, q.k, NULL, e.fingerprint, e.body
-        FROM unnest($3::text[], $4::text[]) AS q(t, k)
-        CROSS JOIN LATERAL (SELECT fingerprint, body FROM ${t.events}
-          WHERE tenant = q.t AND idempotency_key = q.k AND idempotency_key IS NOT NULL LIMIT 1) e
-      UNION ALL
-      SELECT 'r', q.t, q.k, NULL, r.fingerprint, r.results
-        FROM unnest($5::text[], $6::text[]) AS q(t, k)
-        CROSS JOIN LATERAL (SELECT fingerprint, results FROM ${t.requestKeys} WHERE tenant = q.t AND key = q.k LIMIT 1) r`),
+    lockHeads: statement(`SELECT kind, tenant, name, version, fingerprint, payload
+      FROM ${t.schema}.lock_heads($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`),
     // Every write of the commit in one statement: the events, the request keys, the tenants' new heads.
     write: statement(`
       WITH ev AS (
