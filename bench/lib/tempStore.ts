@@ -4,7 +4,7 @@
  * Emmett each start empty whatever schema names they use). Everything is removed when the bench ends,
  * also on Ctrl-C.
  */
-import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -65,6 +65,7 @@ let dbCounter = 0;
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  client.on('error', (e) => console.error(`  (admin connection lost: ${e.message})`));
   await client.connect();
   try {
     return await fn(client);
@@ -73,7 +74,24 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+let swept = false;
+
+/** Drops temp databases left by benches that were killed outright (their pid is gone). */
+async function sweepOrphans(): Promise<void> {
+  swept = true;
+  await admin(async (c) => {
+    const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'vellum\\_bench\\_%'");
+    for (const { datname } of rows) {
+      const pid = Number(/_(\d+)_\d+$/.exec(datname)?.[1]);
+      if (!pid || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
+      await c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      console.error(`dropped ${datname}, left behind by a bench that no longer runs`);
+    }
+  });
+}
+
 export async function tempDatabase(label: string): Promise<TempDatabase> {
+  if (!swept) await sweepOrphans();
   const name = `vellum_bench_${label}_${process.pid}_${++dbCounter}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(PG_ADMIN_URL);

@@ -13,6 +13,14 @@ import { BARE_COLUMNS, bareIndexesSql, createRowSequencer, rowValues, type BareR
 
 export type BarePgMode = 'insert' | 'copy';
 
+/**
+ * An idle pooled connection that the server drops (a restart, another session terminating backends) must
+ * not crash the bench: pg emits 'error' on the pool, which is fatal when nobody listens.
+ */
+export function logIdleError(err: Error): void {
+  console.error(`  (idle PostgreSQL connection lost: ${err.message})`);
+}
+
 export async function createBarePgTable(url: string, options: { indexes: boolean }): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -72,6 +80,7 @@ export interface BarePgRunOptions {
 /** Expects the table to exist (createBarePgTable): several runs may share it, as the store grows. */
 export async function runBarePg(options: BarePgRunOptions): Promise<RunResult> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.clients });
+  pool.on('error', logIdleError);
   const sequence = options.sequence ?? createRowSequencer();
   const offset = options.seqOffset ?? 0;
   try {

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { BareSink } from '../loadDirect.ts';
 import { openBareSqlite } from './bareSqlite.ts';
-import { copyRows, createBarePgTable } from './barePostgres.ts';
+import { copyRows, createBarePgTable, logIdleError } from './barePostgres.ts';
 import { createRowSequencer } from './bareRows.ts';
 
 export interface BareQueries {
@@ -42,6 +42,7 @@ export function bareSqliteTable(file: string): { sink: BareSink; queries: () => 
 export async function barePgTable(url: string): Promise<{ sink: BareSink; queries: () => BareQueries }> {
   await createBarePgTable(url, { indexes: true });
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', logIdleError);
   const sequence = createRowSequencer();
   return {
     sink: { label: 'bare pg COPY', insert: (events) => copyRows(pool, sequence(events)) },

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type { EventRing } from '../EventRing.ts';
 import { runWorkers, type RunResult } from '../runWorkers.ts';
+import { logIdleError } from './barePostgres.ts';
 
 export interface EmmettRunOptions {
   url: string;
@@ -30,6 +31,7 @@ export interface EmmettHandle {
 
 export async function openEmmett(url: string, connections: number): Promise<EmmettHandle> {
   const pool = new pg.Pool({ connectionString: url, max: connections });
+  pool.on('error', logIdleError);
   const store = getPostgreSQLEventStore(url, { connectionOptions: { pooled: true, pool } });
   await store.schema.migrate();
   return {
