@@ -63,8 +63,8 @@ export class SqliteEventStore implements EventStore, KeyStore {
       // One read transaction, so the version and the events come from the same snapshot.
       this.#reader.exec('BEGIN');
       try {
-        const version = this.#reads.get<number>('SELECT version FROM stream_heads WHERE tenant = ? AND stream = ?')
-          .pluck().get(tenant, stream) as number | undefined ?? 0;
+        const version = this.#reads.get<number | null>('SELECT MAX(stream_version) FROM events WHERE tenant = ? AND stream = ?')
+          .pluck().get(tenant, stream) as number | null ?? 0;
         const rows = options.direction === 'forward'
           ? this.#bodies('SELECT body FROM events WHERE tenant = ? AND stream = ? AND stream_version >= ? ORDER BY stream_version ASC LIMIT ?')
             .all(tenant, stream, options.fromVersion ?? 1, options.limit)
@@ -95,7 +95,7 @@ export class SqliteEventStore implements EventStore, KeyStore {
   }
 
   headPosition(tenant: string): Promise<number> {
-    return this.#run(() => (this.#reads.get<number>('SELECT position FROM tenant_heads WHERE tenant = ?').pluck().get(tenant) as number | undefined) ?? 0);
+    return this.#run(() => (this.#reads.get('SELECT MAX(position) FROM events WHERE tenant = ?').pluck().get(tenant) as number | null) ?? 0);
   }
 
   ping(): Promise<void> {

@@ -10,10 +10,8 @@ export interface AppendStatements {
   savepoint: SqliteStatement;
   release: SqliteStatement;
   rollbackToSavepoint: SqliteStatement;
-  tenantHead: SqliteStatement<number>;
-  setTenantHead: SqliteStatement;
-  streamHead: SqliteStatement<number>;
-  setStreamHead: SqliteStatement;
+  tenantHead: SqliteStatement<number | null>;
+  streamHead: SqliteStatement<number | null>;
   eventByKey: SqliteStatement<KeyedEventRow>;
   requestKey: SqliteStatement<RequestKeyRow>;
   insertRequestKey: SqliteStatement;
@@ -45,14 +43,8 @@ export function prepareAppendStatements(db: SqliteConnection): AppendStatements 
     savepoint: db.prepare('SAVEPOINT batch'),
     release: db.prepare('RELEASE batch'),
     rollbackToSavepoint: db.prepare('ROLLBACK TO batch'),
-    tenantHead: typed<number>(db.prepare('SELECT position FROM tenant_heads WHERE tenant = ?').pluck()),
-    setTenantHead: db.prepare(
-      'INSERT INTO tenant_heads (tenant, position) VALUES (?, ?) ON CONFLICT (tenant) DO UPDATE SET position = excluded.position',
-    ),
-    streamHead: typed<number>(db.prepare('SELECT version FROM stream_heads WHERE tenant = ? AND stream = ?').pluck()),
-    setStreamHead: db.prepare(
-      'INSERT INTO stream_heads (tenant, stream, version) VALUES (?, ?, ?) ON CONFLICT (tenant, stream) DO UPDATE SET version = excluded.version',
-    ),
+    tenantHead: typed<number | null>(db.prepare('SELECT MAX(position) FROM events WHERE tenant = ?').pluck()),
+    streamHead: typed<number | null>(db.prepare('SELECT MAX(stream_version) FROM events WHERE tenant = ? AND stream = ?').pluck()),
     eventByKey: typed<KeyedEventRow>(db.prepare(
       `SELECT id, position, stream, stream_version AS streamVersion, json_extract(body, '$.hash') AS hash, fingerprint
          FROM events WHERE tenant = ? AND idempotency_key = ?`,
@@ -161,8 +153,6 @@ function appendOne(s: AppendStatements, batch: AppendBatch, head: number, nowMs:
       if (sealed.changes !== undefined) for (const change of sealed.changes) s.insertField.run(tenant, change.field, position);
       results.push({ id: sealed.id, position, stream: sealed.stream, streamVersion: version, hash: sealed.hash });
     }
-    for (const [stream, version] of versions) s.setStreamHead.run(tenant, stream, version);
-    if (position !== head) s.setTenantHead.run(tenant, position);
     if (requestKey !== undefined) {
       s.insertRequestKey.run(tenant, requestKey.key, requestKey.fingerprint, JSON.stringify(results), nowMs);
     }
