@@ -7,12 +7,23 @@ export interface FilterSql {
   params: unknown[];
 }
 
+export interface FilterSqlOptions {
+  /** The query is driven from `event_tags d` / `event_fields d` joined on position: that one is not repeated. */
+  drivenBy?: { tag: string } | { field: string };
+  /**
+   * Keep type globs off the type index. A glob is a range of types, and a range read from the index is not
+   * in log order, so a "newest N" search would fetch and sort every match; scanning in log order stops
+   * after N. Stats, which need no order, leave the index usable.
+   */
+  globsInLogOrder?: boolean;
+}
+
 /**
  * Translates an EventFilter (the semantics of `matchesFilter` in the core) into SQL over the indexed
  * columns. Every condition is a plain comparison on one column so the planner can pick the narrowest index;
  * multi-valued filters (tags, changed fields) probe their side tables.
  */
-export function filterSql(scope: TenantScope, filter: EventFilter): FilterSql {
+export function filterSql(scope: TenantScope, filter: EventFilter, options: FilterSqlOptions = {}): FilterSql {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const add = (condition: string, ...values: unknown[]) => {
@@ -22,7 +33,7 @@ export function filterSql(scope: TenantScope, filter: EventFilter): FilterSql {
 
   if (scope !== ALL_TENANTS) add('e.tenant = ?', scope);
 
-  const types = typeCondition(filter.types);
+  const types = typeCondition(filter.types, options.globsInLogOrder === true);
   if (types !== undefined) add(types.sql, ...types.params);
 
   if (filter.severities !== undefined && filter.severities.length > 0) {
@@ -38,10 +49,12 @@ export function filterSql(scope: TenantScope, filter: EventFilter): FilterSql {
   if (filter.source !== undefined) add('e.source = ?', filter.source);
   if (filter.outcome !== undefined) add('e.outcome = ?', filter.outcome);
   if (filter.correlationId !== undefined) add('e.correlation_id = ?', filter.correlationId);
+  const driving = options.drivenBy;
   for (const tag of new Set(filter.tags ?? [])) {
+    if (driving !== undefined && 'tag' in driving && driving.tag === tag) continue;
     add('EXISTS (SELECT 1 FROM event_tags t WHERE t.tenant = e.tenant AND t.tag = ? AND t.position = e.position)', tag);
   }
-  if (filter.field !== undefined) {
+  if (filter.field !== undefined && !(driving !== undefined && 'field' in driving)) {
     add('EXISTS (SELECT 1 FROM event_fields f WHERE f.tenant = e.tenant AND f.field = ? AND f.position = e.position)', filter.field);
   }
   if (filter.from !== undefined) add('e.occurred_at >= ?', toMs(filter.from, 'from'));
@@ -53,14 +66,15 @@ export function filterSql(scope: TenantScope, filter: EventFilter): FilterSql {
  * Type globs: exact names become `IN (...)` (an index seek); globs become GLOB patterns with SQLite's own
  * wildcards (`?`, `[`) escaped, since only `*` is a wildcard in Vellum's globs.
  */
-function typeCondition(globs: readonly string[] | undefined): { sql: string; params: unknown[] } | undefined {
+function typeCondition(globs: readonly string[] | undefined, globsInLogOrder: boolean): { sql: string; params: unknown[] } | undefined {
   if (globs === undefined || globs.length === 0) return undefined;
   if (globs.some((g) => /^\*+$/.test(g))) return undefined; // matches every type
   const exact = [...new Set(globs.filter((g) => !g.includes('*')))];
   const patterns = [...new Set(globs.filter((g) => g.includes('*')))].map((g) => g.replace(/[?[]/g, (c) => `[${c}]`));
   const parts: string[] = [];
   if (exact.length > 0) parts.push(exact.length === 1 ? 'e.type = ?' : `e.type IN (${exact.map(() => '?').join(', ')})`);
-  for (let i = 0; i < patterns.length; i++) parts.push('e.type GLOB ?');
+  // Unary + makes the term unusable for an index, SQLite's documented way to steer the planner.
+  for (let i = 0; i < patterns.length; i++) parts.push(globsInLogOrder ? '+e.type GLOB ?' : 'e.type GLOB ?');
   return { sql: parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`, params: [...exact, ...patterns] };
 }
 

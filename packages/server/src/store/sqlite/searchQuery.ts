@@ -14,14 +14,26 @@ export interface SearchSql {
  * positions do. A page fetches one row more than asked so `nextCursor` is only set when more exist.
  */
 export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
-  const { conditions, params } = filterSql(scope, query);
   const allTenants = scope === ALL_TENANTS;
-  const desc = query.order === 'desc';
-  const after = desc ? '<' : '>';
   // Within one stream, version order is position order; sorting on it lets the (tenant, stream, version)
   // index hand rows out in order instead of sorting a long stream.
   const byStreamVersion = !allTenants && query.stream !== undefined;
-  const sortColumn = allTenants ? 'e.seq' : byStreamVersion ? 'e.stream_version' : 'e.position';
+  // A tag or changed-field search is driven from its side table, whose key (tenant, tag, position) is
+  // already in log order: rare and common tags alike stop after one page, with one event lookup per row.
+  const tag = query.tags?.[0];
+  const drivenBy = allTenants || byStreamVersion ? undefined
+    : tag !== undefined ? { tag } : query.field !== undefined ? { field: query.field } : undefined;
+  const { conditions, params } = filterSql(scope, query, { globsInLogOrder: true, ...(drivenBy === undefined ? {} : { drivenBy }) });
+  const sortColumn = allTenants ? 'e.seq' : byStreamVersion ? 'e.stream_version' : drivenBy !== undefined ? 'd.position' : 'e.position';
+  let from = 'events e';
+  if (drivenBy !== undefined) {
+    const [table, column, value] = 'tag' in drivenBy ? ['event_tags', 'tag', drivenBy.tag] : ['event_fields', 'field', drivenBy.field];
+    from = `${table} d JOIN events e ON e.tenant = d.tenant AND e.position = d.position`;
+    conditions.unshift(`d.tenant = ? AND d.${column} = ?`);
+    params.unshift(scope, value);
+  }
+  const desc = query.order === 'desc';
+  const after = desc ? '<' : '>';
   if (query.cursor !== undefined) {
     const { k } = decodeCursor(query.cursor);
     if (byStreamVersion) {
@@ -35,7 +47,7 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   params.push(query.limit + 1);
   return {
-    sql: `SELECT e.seq AS seq, e.position AS position, e.body AS body FROM events e ${where} ORDER BY ${sortColumn} ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
+    sql: `SELECT e.seq AS seq, e.position AS position, e.body AS body FROM ${from} ${where} ORDER BY ${sortColumn} ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
     params,
   };
 }
