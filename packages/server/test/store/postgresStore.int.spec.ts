@@ -82,6 +82,28 @@ describe.skipIf(!pg)('PostgreSQL store', () => {
     expect(await store.headPosition(tenant)).toBe(2);
   });
 
+  it('writes a large group commit in chunks, answering retries inside it with the hash of the original', async () => {
+    const tenant = 'chunks';
+    const first = prepared({ tenant, idempotencyKey: 'early' });
+    const batches = Array.from({ length: 6 }, (_, b) => ({
+      tenant,
+      events: Array.from({ length: 100 }, (_, i) => (b === 0 && i === 0 ? first : prepared({ tenant, stream: `S${i % 7}` }))),
+      ...(b === 2 ? { requestKey: { key: 'big', fingerprint: 'f' } } : {}),
+    }));
+    batches[5]!.events[99] = { ...first, event: { ...first.event, id: 'retry-id' } };
+    batches.push({ tenant, events: batches[2]!.events, requestKey: { key: 'big', fingerprint: 'f' } });
+    const outcomes = await store.append(batches);
+    const results = outcomes.slice(0, 6).flatMap(committed);
+    const fresh = results.filter((r) => r.duplicate !== true);
+    expect(fresh.map((r) => r.position)).toEqual(fresh.map((_, i) => i + 1));
+    expect(results[599]).toEqual({ ...results[0], duplicate: true });
+    expect(committed(outcomes[6])).toEqual(committed(outcomes[2]).map((r) => ({ ...r, duplicate: true })));
+    const stored = await store.search(tenant, { limit: 1000, order: 'asc' });
+    expect(stored.events.map((e) => [e.id, e.position, e.hash])).toEqual(fresh.map((r) => [r.id, r.position, r.hash]));
+    const replay = committed((await store.append([{ tenant, events: [], requestKey: { key: 'big', fingerprint: 'f' } }]))[0]);
+    expect(replay).toEqual(committed(outcomes[6]));
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of events in the database itself', async () => {
     await store.append([{ tenant: 'immutable', events: [prepared({ tenant: 'immutable' })] }]);
     const events = `"${store.schema}".events`;

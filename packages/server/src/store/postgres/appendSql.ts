@@ -5,6 +5,9 @@ import { EVENT_COLUMNS } from './eventColumns.ts';
 export interface AppendStatements {
   /** Locks the tenants and reads what deciding the commit needs (migration 3, lock_heads). */
   lockHeads: Statement;
+  /** Inserts a chunk of events. */
+  insertEvents: Statement;
+  /** Inserts the last chunk of events, the request keys and the tenants' new heads. */
   write: Statement;
 }
 
@@ -13,15 +16,14 @@ export function appendStatements(t: TableNames): AppendStatements {
   const unnestArgs = EVENT_COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'text[]' ? 'text' : type}[]`).join(', ');
   const columnNames = EVENT_COLUMNS.map(([name]) => name);
   const selectList = EVENT_COLUMNS.map(([name, type]) => (type === 'text[]' ? `x.${name}::text[]` : `x.${name}`)).join(', ');
+  const insertEvents = `INSERT INTO ${t.events} (${columnNames.join(', ')})
+        SELECT ${selectList} FROM unnest(${unnestArgs}) AS x(${columnNames.join(', ')})`;
   return {
     lockHeads: statement(`SELECT kind, tenant, name, version, fingerprint, payload
       FROM ${t.schema}.lock_heads($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`),
-    // Every write of the commit in one statement: the events, the request keys, the tenants' new heads.
+    insertEvents: statement(insertEvents),
     write: statement(`
-      WITH ev AS (
-        INSERT INTO ${t.events} (${columnNames.join(', ')})
-        SELECT ${selectList} FROM unnest(${unnestArgs}) AS x(${columnNames.join(', ')})
-      ), rk AS (
+      WITH ev AS (${insertEvents}), rk AS (
         INSERT INTO ${t.requestKeys} (tenant, key, fingerprint, results)
         SELECT * FROM unnest($${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::text[])
       )

@@ -1,5 +1,5 @@
 import { severityRank } from '@vellum/core';
-import type { PlannedEvent } from './planAppend.ts';
+import type { StoredEvent } from '@vellum/core';
 import { int2Array, int8Array, textArray, timestamptzArray } from './binaryArrays.ts';
 
 /**
@@ -28,9 +28,15 @@ export function textArrayLiteral(values: readonly string[] | undefined): string 
   return `{${values.map((v) => `"${columnText(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
 }
 
-export function eventColumnArrays(planned: readonly PlannedEvent[]): Buffer[] {
-  const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(planned.length));
-  planned.forEach(({ event: e, fingerprint }, i) => {
+/** A sealed event and, for an event with an idempotency key, its fingerprint. */
+export interface EventRow {
+  event: StoredEvent;
+  fingerprint: string | undefined;
+}
+
+export function eventColumnArrays(rows: readonly EventRow[]): Buffer[] {
+  const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(rows.length));
+  rows.forEach(({ event: e, fingerprint }, i) => {
     const fields = e.changes === undefined ? undefined : [...new Set(e.changes.map((c) => c.field))];
     const row = [
       e.tenant, e.position, e.id, columnText(e.stream), e.streamVersion,

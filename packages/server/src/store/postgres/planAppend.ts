@@ -1,10 +1,13 @@
-import { sealEvent, VellumError } from '@vellum/core';
-import type { AppendBatch, AppendOutcome, AppendResult, StoredEvent } from '@vellum/core';
+import { VellumError } from '@vellum/core';
+import type { AppendBatch, AppendOutcome, AppendResult, UnsealedEvent } from '@vellum/core';
 
 /**
  * Decides a whole append call in memory, once the tenants are locked and their heads read: which batches
- * commit, which are rejected, and every committed event's position, version and hash. Deciding here rather
- * than with SAVEPOINTs keeps the commit to one INSERT and makes a rejected batch cost nothing in the database.
+ * commit, which are rejected, and every committed event's position and version. Deciding here rather than
+ * with SAVEPOINTs keeps a commit to plain INSERTs and makes a rejected batch cost nothing in the database.
+ *
+ * Hashes are not computed here: sealing is the costly part, so the writer seals chunk by chunk while the
+ * database inserts the previous chunk, then fills in each result's hash (`sealInto`).
  */
 
 /** An unambiguous map key for a (tenant, name) pair, whatever characters either holds. */
@@ -32,9 +35,13 @@ export interface AppendState {
 }
 
 export interface PlannedEvent {
-  event: StoredEvent;
+  unsealed: UnsealedEvent;
+  position: number;
+  streamVersion: number;
   /** Kept only for events with an idempotency key: a retry is compared against it. */
   fingerprint: string | undefined;
+  /** The result reported for it; `hash` is filled in when the event is sealed. */
+  result: AppendResult;
 }
 
 export interface PlannedRequestKey {
@@ -47,6 +54,8 @@ export interface PlannedRequestKey {
 export interface AppendPlan {
   outcomes: AppendOutcome[];
   events: PlannedEvent[];
+  /** Results answering a retry, each with the result it repeats: they take its hash once that is known. */
+  duplicates: Array<[duplicate: AppendResult, original: AppendResult]>;
   /** New head position of each tenant that advanced. */
   heads: Map<string, number>;
   requestKeys: PlannedRequestKey[];
@@ -77,10 +86,19 @@ export function appendLookups(batches: readonly AppendBatch[]): AppendLookups {
   return { tenants: [...tenants].sort(), streams: [...streams.values()], eventKeys: [...eventKeys.values()], requestKeys: [...requestKeys.values()] };
 }
 
-const asDuplicate = (r: AppendResult): AppendResult => ({ id: r.id, position: r.position, stream: r.stream, streamVersion: r.streamVersion, hash: r.hash, duplicate: true });
+function asDuplicate(plan: AppendPlan, r: AppendResult): AppendResult {
+  const duplicate: AppendResult = { id: r.id, position: r.position, stream: r.stream, streamVersion: r.streamVersion, hash: r.hash, duplicate: true };
+  plan.duplicates.push([duplicate, r]);
+  return duplicate;
+}
+
+/** Gives every duplicate the hash of the result it repeats; call once every planned event is sealed. */
+export function settleDuplicates(plan: AppendPlan): void {
+  for (const [duplicate, original] of plan.duplicates) duplicate.hash = original.hash;
+}
 
 export function planAppend(batches: readonly AppendBatch[], state: AppendState): AppendPlan {
-  const plan: AppendPlan = { outcomes: [], events: [], heads: new Map(), requestKeys: [] };
+  const plan: AppendPlan = { outcomes: [], events: [], duplicates: [], heads: new Map(), requestKeys: [] };
   for (const batch of batches) plan.outcomes.push(planBatch(batch, state, plan));
   return plan;
 }
@@ -90,7 +108,7 @@ function planBatch(batch: AppendBatch, state: AppendState, plan: AppendPlan): Ap
   if (requestKey) {
     const known = state.requestKeys.get(pairKey(tenant, requestKey.key));
     if (known) {
-      if (known.fingerprint === requestKey.fingerprint) return { status: 'committed', results: known.results.map(asDuplicate) };
+      if (known.fingerprint === requestKey.fingerprint) return { status: 'committed', results: known.results.map((r) => asDuplicate(plan, r)) };
       return { status: 'rejected', error: keyReused('/headers/idempotency-key', requestKey.key) };
     }
   }
@@ -110,7 +128,7 @@ function planBatch(batch: AppendBatch, state: AppendState, plan: AppendPlan): Ap
       const known = keys.get(k) ?? state.eventKeys.get(k);
       if (known) {
         if (known.fingerprint !== prepared.fingerprint) return { status: 'rejected', error: keyReused(`/events/${index}/idempotencyKey`, idempotencyKey) };
-        results.push(asDuplicate(known.result));
+        results.push(asDuplicate(plan, known.result));
         continue;
       }
     }
@@ -120,11 +138,10 @@ function planBatch(batch: AppendBatch, state: AppendState, plan: AppendPlan): Ap
       return { status: 'rejected', error: versionConflict(index, unsealed.stream, prepared.expectedVersion, current) };
     }
     position += 1;
-    const event = sealEvent(unsealed, position, current + 1);
-    const result: AppendResult = { id: event.id, position, stream: event.stream, streamVersion: event.streamVersion, hash: event.hash };
+    const result: AppendResult = { id: unsealed.id, position, stream: unsealed.stream, streamVersion: current + 1, hash: '' };
     versions.set(sk, current + 1);
     if (idempotencyKey !== undefined) keys.set(pairKey(tenant, idempotencyKey), { fingerprint: prepared.fingerprint, result });
-    events.push({ event, fingerprint: idempotencyKey === undefined ? undefined : prepared.fingerprint });
+    events.push({ unsealed, position, streamVersion: current + 1, fingerprint: idempotencyKey === undefined ? undefined : prepared.fingerprint, result });
     results.push(result);
   }
 
