@@ -3,7 +3,8 @@ import type {
   ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
   StoredEvent, StreamPage, StreamReadOptions, TenantScope,
 } from '@vellum/core';
-import { appendBatches, prepareAppendStatements, storeError, type AppendStatements } from './appendBatches.ts';
+import { storeError } from './appendBatches.ts';
+import type { Appender } from './InlineAppender.ts';
 import { migrate, type MigrationReport } from './schema/migrations.ts';
 import { searchEvents } from './searchQuery.ts';
 import { StatementCache } from './StatementCache.ts';
@@ -23,45 +24,42 @@ interface ApiKeyRow {
 }
 
 /**
- * The SQLite event store. Writes go through one connection, one transaction per `append` call; reads use a
- * second connection (WAL lets it read a consistent snapshot while the writer commits) so a long read never
- * holds up the writer's statements. better-sqlite3 is synchronous, so calls from one process run one after
- * the other: two `append` calls can never interleave inside a transaction.
+ * The SQLite event store. Appends go through an Appender — normally a writer thread with its own
+ * connection, one transaction per `append` call, one call at a time. Everything else (queries, API keys,
+ * migrations) runs on this thread's connection; WAL lets it read a consistent snapshot while the writer
+ * commits, so a long read never holds up an append.
  */
 export class SqliteEventStore implements EventStore, KeyStore {
-  readonly #writer: SqliteConnection | undefined;
-  readonly #reader: SqliteConnection;
+  readonly #db: SqliteConnection;
+  readonly #appender: Appender | undefined;
   readonly #reads: StatementCache;
-  readonly #append: AppendStatements | undefined;
   #closed = false;
   /** What the last `migrate()` did (the one run at open, unless readonly). */
   migrationsApplied: MigrationReport = { applied: [], current: 0 };
 
-  /** `writer` is undefined for a readonly store; `reader` may be the writer itself (`:memory:`). */
-  constructor(writer: SqliteConnection | undefined, reader: SqliteConnection) {
-    this.#writer = writer;
-    this.#reader = reader;
-    this.#reads = new StatementCache(reader);
-    this.#append = writer === undefined ? undefined : prepareAppendStatements(writer);
+  /** `appender` is undefined for a readonly store. */
+  constructor(db: SqliteConnection, appender: Appender | undefined) {
+    this.#db = db;
+    this.#appender = appender;
+    this.#reads = new StatementCache(db);
   }
 
   /** Brings the schema up to date; safe to call any number of times. */
   migrate(): MigrationReport {
-    this.migrationsApplied = migrate(this.#requireWriter());
+    this.migrationsApplied = migrate(this.#requireWritable());
     return this.migrationsApplied;
   }
 
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
-    return this.#run(() => {
-      const writer = this.#requireWriter();
-      return appendBatches(writer, this.#append!, batches, Date.now());
-    });
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#appender === undefined) return Promise.reject(readonlyError());
+    return this.#appender.append(batches).catch((error: unknown) => Promise.reject(storeError(error)));
   }
 
   readStream(tenant: string, stream: string, options: StreamReadOptions): Promise<StreamPage> {
     return this.#run(() => {
       // One read transaction, so the version and the events come from the same snapshot.
-      this.#reader.exec('BEGIN');
+      this.#db.exec('BEGIN');
       try {
         const version = this.#reads.get<number | null>('SELECT MAX(stream_version) FROM events WHERE tenant = ? AND stream = ?')
           .pluck().get(tenant, stream) as number | null ?? 0;
@@ -72,7 +70,7 @@ export class SqliteEventStore implements EventStore, KeyStore {
             .all(tenant, stream, options.fromVersion ?? version, options.limit);
         return { stream, version, events: rows.map(parse) };
       } finally {
-        this.#reader.exec('COMMIT');
+        this.#db.exec('COMMIT');
       }
     });
   }
@@ -106,7 +104,7 @@ export class SqliteEventStore implements EventStore, KeyStore {
 
   createKey(record: ApiKeyRecord): Promise<void> {
     return this.#run(() => {
-      this.#requireWriter()
+      this.#requireWritable()
         .prepare(`INSERT INTO api_keys (id, tenant, name, prefix, hash, scopes, created_at, expires_at, revoked_at)
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(record.id, record.tenant, record.name, record.prefix, record.hash, JSON.stringify(record.scopes),
@@ -128,26 +126,26 @@ export class SqliteEventStore implements EventStore, KeyStore {
     return this.#run(() => this.#reads.get<number>('SELECT COUNT(*) FROM api_keys').pluck().get() as number);
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+  /** Lets the appends already made finish, then closes both connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
-    if (this.#reader !== this.#writer) this.#reader.close();
-    this.#writer?.close();
-    return Promise.resolve();
+    await this.#appender?.close();
+    this.#db.close();
   }
 
   #bodies(sql: string): SqliteStatement<string> {
     return typed<string>(this.#reads.get(sql).pluck());
   }
 
-  #requireWriter(): SqliteConnection {
-    if (this.#writer === undefined) throw new VellumError('STORE_UNAVAILABLE', { message: 'This store was opened readonly.' });
-    return this.#writer;
+  #requireWritable(): SqliteConnection {
+    if (this.#appender === undefined) throw readonlyError();
+    return this.#db;
   }
 
   /** Runs synchronous driver work as a promise, with driver failures mapped to Vellum errors. */
   #run<T>(work: () => T): Promise<T> {
-    if (this.#closed) return Promise.reject(new VellumError('STORE_UNAVAILABLE', { message: 'The store is closed.' }));
+    if (this.#closed) return Promise.reject(closedError());
     try {
       return Promise.resolve(work());
     } catch (error) {
@@ -157,3 +155,5 @@ export class SqliteEventStore implements EventStore, KeyStore {
 }
 
 const parse = (body: string): StoredEvent => JSON.parse(body) as StoredEvent;
+const closedError = () => new VellumError('STORE_UNAVAILABLE', { message: 'The store is closed.' });
+const readonlyError = () => new VellumError('STORE_UNAVAILABLE', { message: 'This store was opened readonly.' });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ThreadAppender } from './WriterThread.ts';
+import { InlineAppender } from './InlineAppender.ts';
 import { applyReaderPragmas, applyWriterPragmas } from './pragmas.ts';
 import { SqliteEventStore } from './SqliteEventStore.ts';
 import type { SqliteConnection } from './SqliteConnection.ts';
@@ -11,39 +13,38 @@ export interface SqliteStoreOptions {
   path: string;
   /** Open an existing store for reading only: no migrations, no writes. */
   readonly?: boolean;
+  /**
+   * Append on a writer thread (default for files) or on the calling thread (`false`; always so for
+   * ':memory:', which one connection can't share with a thread).
+   */
+  writerThread?: boolean;
 }
 
 /**
- * Opens (and unless readonly, creates and migrates) a SQLite event store. A file store gets a second,
- * read-only connection for queries; ':memory:' cannot be shared between connections, so it uses one.
+ * Opens (and unless readonly, creates and migrates) a SQLite event store. The schema is migrated on this
+ * thread before the writer thread starts, so the writer only ever sees a current schema.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   const memory = options.path === ':memory:' || options.path === '';
   if (options.readonly === true) {
     if (memory) throw new Error('A readonly store needs a file path, not :memory:');
-    const reader = new Database(options.path, { readonly: true, fileMustExist: true }) as unknown as SqliteConnection;
-    applyReaderPragmas(reader);
-    const store = new SqliteEventStore(undefined, reader);
-    store.migrationsApplied = { applied: [], current: schemaVersion(reader) };
+    const db = new Database(options.path, { readonly: true, fileMustExist: true }) as unknown as SqliteConnection;
+    applyReaderPragmas(db);
+    const store = new SqliteEventStore(db, undefined);
+    store.migrationsApplied = { applied: [], current: schemaVersion(db) };
     return store;
   }
   if (!memory) fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-  const writer = new Database(options.path) as unknown as SqliteConnection;
-  let reader: SqliteConnection | undefined;
+  const db = new Database(options.path) as unknown as SqliteConnection;
   try {
-    applyWriterPragmas(writer);
-    // Migrate before the store prepares its statements: they need the tables.
-    const migration = migrate(writer);
-    if (!memory) {
-      reader = new Database(options.path, { readonly: true }) as unknown as SqliteConnection;
-      applyReaderPragmas(reader);
-    }
-    const store = new SqliteEventStore(writer, reader ?? writer);
+    applyWriterPragmas(db);
+    const migration = migrate(db);
+    const threaded = !memory && options.writerThread !== false;
+    const store = new SqliteEventStore(db, threaded ? new ThreadAppender(path.resolve(options.path)) : new InlineAppender(db));
     store.migrationsApplied = migration;
     return store;
   } catch (error) {
-    reader?.close();
-    writer.close();
+    db.close();
     throw error;
   }
 }

@@ -1,0 +1,35 @@
+import type { AppendBatch, AppendOutcome } from '@vellum/core';
+import { appendBatches, prepareAppendStatements, type AppendStatements } from './appendBatches.ts';
+import type { SqliteConnection } from './SqliteConnection.ts';
+
+/** How the store appends: on the calling thread (InlineAppender) or on a writer thread (AppendThread). */
+export interface Appender {
+  append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Appends on the calling thread, through the store's own connection. For ':memory:' (one connection can't
+ * be shared with a thread) and for measuring the append path without the thread hop.
+ */
+export class InlineAppender implements Appender {
+  readonly #db: SqliteConnection;
+  readonly #statements: AppendStatements;
+
+  constructor(db: SqliteConnection) {
+    this.#db = db;
+    this.#statements = prepareAppendStatements(db);
+  }
+
+  append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
+    try {
+      return Promise.resolve(appendBatches(this.#db, this.#statements, batches, Date.now()));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The writer thread's body (see WriterThread). It owns the connections that append: sealing (canonical
+ * JSON + SHA-256), the inserts and the fsync at COMMIT all run here, on their own core, while the main
+ * thread keeps parsing, validating and masking the next requests — which then form the next group commit.
+ * One thread serves every store the process opens, each through its own connection.
+ */
+import { parentPort } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { AppendBatch } from '@vellum/core';
+import { appendBatches, prepareAppendStatements, type AppendStatements } from './appendBatches.ts';
+import { errorToWire, outcomeToWire, type WireError, type WireOutcome } from './appendWire.ts';
+import { applyWriterPragmas } from './pragmas.ts';
+import type { SqliteConnection } from './SqliteConnection.ts';
+
+export type ToWriter =
+  | { type: 'open'; id: number; store: number; path: string }
+  | { type: 'append'; id: number; store: number; batches: AppendBatch[] }
+  | { type: 'close'; id: number; store: number };
+
+export type FromWriter =
+  | { type: 'done'; id: number; outcomes?: WireOutcome[] }
+  | { type: 'failed'; id: number; error: WireError };
+
+const port = parentPort;
+if (port === null) throw new Error('appendWorker.ts runs as a worker thread only');
+
+const stores = new Map<number, { db: SqliteConnection; statements: AppendStatements }>();
+
+function handle(message: ToWriter): FromWriter {
+  switch (message.type) {
+    case 'open': {
+      const db = new Database(message.path, { fileMustExist: true }) as unknown as SqliteConnection;
+      try {
+        applyWriterPragmas(db);
+        stores.set(message.store, { db, statements: prepareAppendStatements(db) });
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      return { type: 'done', id: message.id };
+    }
+    case 'append': {
+      const store = stores.get(message.store);
+      if (store === undefined) throw new Error(`store ${message.store} is not open on the writer thread`);
+      const outcomes = appendBatches(store.db, store.statements, message.batches, Date.now());
+      return { type: 'done', id: message.id, outcomes: outcomes.map(outcomeToWire) };
+    }
+    case 'close': {
+      stores.get(message.store)?.db.close();
+      stores.delete(message.store);
+      return { type: 'done', id: message.id };
+    }
+  }
+}
+
+port.on('message', (message: ToWriter) => {
+  let reply: FromWriter;
+  try {
+    reply = handle(message);
+  } catch (error) {
+    reply = { type: 'failed', id: message.id, error: errorToWire(error) };
+  }
+  port.postMessage(reply);
+});
