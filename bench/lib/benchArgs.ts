@@ -2,6 +2,7 @@
  * The flags every bench shares, parsed once, with the issue's defaults. Numbers accept `1e6`, `1_000_000`
  * and `1M` / `10k`.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { HttpEngine } from './runHttpLoad.ts';
 
@@ -54,7 +55,10 @@ export function parseBenchArgs(defaults: Partial<BenchArgs>, extra: Record<strin
     strict: true,
   });
   if (values.help) {
-    console.log('see bench/README.md for every flag');
+    // The bench's own header comment is its usage; the shared flags are in bench/README.md.
+    const header = /^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(process.argv[1]!, 'utf8'))?.[1] ?? '';
+    console.log(header.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim());
+    console.log('\nShared flags (--store, --clients, --duration, --events, --batch, --warmup, --client, --echo, --no-baselines, --no-emmett, --seed): bench/README.md');
     process.exit(0);
   }
   const stores = String(values.store).split(',').map((s) => s.trim()).filter(Boolean);
