@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VellumError } from '@vellum/core';
 import type { AppendOutcome, AppendResult } from '@vellum/core';
 import { service } from '../support/services.ts';
+import pgDriver from 'pg';
 import { openPostgresStore, type PostgresEventStore } from '../../src/store/postgres/index.ts';
+import { withSessionSettings } from '../../src/store/postgres/sessionSettings.ts';
 import { destroyTestStore, openTestStore, prepared, sql } from './postgresTestSupport.ts';
 
 const pg = await service('postgres');
@@ -136,6 +138,17 @@ describe.skipIf(!pg)('PostgreSQL store', () => {
     expect(await store.findKeyByHash(record.hash)).toEqual(record);
     expect(await store.findKeyByHash('cd'.repeat(32))).toBeNull();
     expect(await store.countKeys()).toBe(before + 1);
+  });
+
+  it('starts every connection with synchronous_commit=on and UTC, even when the URL asks for something else', async () => {
+    const client = new pgDriver.Client(withSessionSettings(`${url}?options=${encodeURIComponent('-c synchronous_commit=off -c TimeZone=Europe/Lisbon -c work_mem=8MB')}`));
+    await client.connect();
+    try {
+      const { rows } = await client.query<Record<string, string>>(`SELECT current_setting('synchronous_commit') AS sc, current_setting('TimeZone') AS tz, current_setting('work_mem') AS wm`);
+      expect(rows[0]).toEqual({ sc: 'on', tz: 'UTC', wm: '8MB' });
+    } finally {
+      await client.end();
+    }
   });
 
   it('answers ping when the database is up', async () => {

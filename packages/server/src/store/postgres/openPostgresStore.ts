@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { PgPool } from './PgPool.ts';
 import { PostgresEventStore } from './PostgresEventStore.ts';
+import { withSessionSettings } from './sessionSettings.ts';
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:port/db */
@@ -19,14 +20,11 @@ export const POSTGRES_STORE_DEFAULTS = { schema: 'public', poolSize: 10, migrate
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresEventStore> {
   const o = { ...POSTGRES_STORE_DEFAULTS, ...options };
-  const pool = new pg.Pool({ connectionString: o.url, max: o.poolSize, connectionTimeoutMillis: o.connectTimeoutMs, application_name: 'vellum' });
-  pool.on('connect', (client) => {
-    // Set here, on every connection, rather than trusted from the server's configuration: an acknowledgement
-    // must mean the commit is on disk (DESIGN.md, durable acknowledgement). UTC makes dates without an offset
-    // and date_trunc unambiguous. Queued before anything else the connection runs.
-    client.query(`SET synchronous_commit TO on; SET TimeZone TO 'UTC'`).catch(() => {
-      // The connection is broken; the query that borrowed it fails with the reason.
-    });
+  const pool = new pg.Pool({
+    ...withSessionSettings(o.url),
+    max: o.poolSize,
+    connectionTimeoutMillis: o.connectTimeoutMs,
+    application_name: 'vellum',
   });
   // An idle connection dropped by the server: the pool discards it and the next query opens a new one.
   pool.on('error', () => {});
