@@ -1,7 +1,7 @@
 import { testEventStore } from '@vellum/core/testing';
 import type { EventStore } from '@vellum/core';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import { tempDir } from './sqliteTestEvents.ts';
+import { tempDir } from './sqliteTestSupport.ts';
 
 // Every store the suite asks for is a fresh file in a directory of its own, removed once the suite is done with it.
 const dirs = new Map<EventStore, () => void>();

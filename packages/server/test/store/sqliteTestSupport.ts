@@ -1,4 +1,4 @@
-/** Prepared events for the SQLite store's own tests, made the way ingest makes them. */
+/** Shared by the SQLite store's own tests and the crash test's child process (which cannot load vitest). */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,6 +6,7 @@ import path from 'node:path';
 import { prepareEvent, uuidv7 } from '@vellum/core';
 import type { EventInput, PreparedEvent } from '@vellum/core';
 
+/** A PreparedEvent made the way ingest makes one, with a fresh UUIDv7. */
 export function preparedEvent(tenant: string, input: Partial<EventInput> = {}, nowMs = Date.now()): PreparedEvent {
   return prepareEvent(
     { type: 'test.happened', actor: { type: 'user', id: '1' }, ...input },
