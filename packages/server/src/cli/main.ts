@@ -10,4 +10,5 @@ if (process.argv[2] !== 'serve') {
 }
 
 const code = await runCli(process.argv.slice(2), io);
-if (code !== 0) process.exitCode = code;
+// On failure exit now: a half-started server may still hold a store connection that would keep us alive.
+if (code !== 0) process.exit(code);

@@ -35,16 +35,13 @@ export async function serve(flags: ConfigFlags, io: CliIO): Promise<FastifyInsta
   let app: FastifyInstance;
   try {
     app = await buildApp({ config, masker, logger, announce: (text) => io.stdout.write(text), ...(https === undefined ? {} : { https }) });
-    await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     logger.error({ err }, 'start-up failed');
     throw new CliError(`cannot start: ${isVellumError(err) ? err.message : (err as Error).message}`, { cause: err });
   }
 
-  const address = app.server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  io.stdout.write(`vellum listening on ${https === undefined ? 'http' : 'https'}://${host}:${address.port}\n`);
-
+  // Handlers go in before the listening line: whoever waits for that line may signal at once, and a signal
+  // with no handler kills the process without a graceful shutdown.
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -70,8 +67,22 @@ export async function serve(flags: ConfigFlags, io: CliIO): Promise<FastifyInsta
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    process.off('SIGTERM', shutdown);
+    process.off('SIGINT', shutdown);
+    logger.error({ err }, 'cannot listen');
+    await app.close().catch(() => undefined);
+    throw new CliError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`, { cause: err });
+  }
+
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  io.stdout.write(`vellum listening on ${https === undefined ? 'http' : 'https'}://${host}:${address.port}\n`);
   return app;
 }
 
