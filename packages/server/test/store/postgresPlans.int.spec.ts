@@ -7,6 +7,7 @@ import type { PgQueryConfig } from '../../src/store/postgres/PgPool.ts';
 import { appendStatements } from '../../src/store/postgres/appendSql.ts';
 import { readStreamQuery, streamStatements } from '../../src/store/postgres/readStreamSql.ts';
 import { searchSql } from '../../src/store/postgres/searchEvents.ts';
+import { statsSql } from '../../src/store/postgres/statsSql.ts';
 import { tableNames, type TableNames } from '../../src/store/postgres/sqlNames.ts';
 import { run } from '../../src/store/postgres/statement.ts';
 import { destroyTestStore, openTestStore, prepared, sql } from './postgresTestSupport.ts';
@@ -75,6 +76,7 @@ describe.skipIf(!pg)('PostgreSQL store query plans', () => {
     ['the system-wide trail', () => search({}, '*'), 'Index Scan Backward on events_seq'],
     ['an entity trail, latest 50', () => readStreamQuery(streamStatements(t), 'bench', 'Policy:7', { direction: 'backward', limit: 50 }), 'Index Scan Backward on events_stream'],
     ['an entity trail from a version', () => readStreamQuery(streamStatements(t), 'bench', 'Policy:7', { direction: 'forward', fromVersion: 3, limit: 50 }), 'Index Scan on events_stream'],
+    ['stats over one day of an old range', () => statsSql(t, 'bench', { groupBy: 'type', ...day }), 'Bitmap Index Scan on events_occurred_at'],
     ['an event by id', () => ({ text: `SELECT body FROM ${t.events} WHERE id = $1 AND tenant = $2`, values: ['x', 'bench'] }), 'Index Scan on events_id'],
   ])('plans %s as an index scan', async (_, query, expected) => {
     const nodes = await explain(query());
