@@ -28,16 +28,18 @@ const MAX_KEY_LENGTH = 512;
 
 export const isTenantId = (s: string): boolean => TENANT_ID.test(s);
 
-/** The presented key, or null when the request carries none. */
+/**
+ * The presented key, or null when the request carries none. A Bearer token wins; X-API-Key is next, so a
+ * proxy's own Basic credentials in Authorization do not hide an X-API-Key.
+ */
 export function extractApiKey(headers: CredentialHeaders): string | null {
   const auth = single(headers.authorization);
-  if (auth !== undefined) {
-    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
-    if (m === null) throw new VellumError('UNAUTHENTICATED', { message: 'The Authorization header must be "Bearer <key>".' });
-    return m[1]!;
-  }
+  const bearer = auth === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
+  if (bearer !== null) return bearer[1]!;
   const apiKey = single(headers['x-api-key'])?.trim();
-  return apiKey === undefined || apiKey === '' ? null : apiKey;
+  if (apiKey !== undefined && apiKey !== '') return apiKey;
+  if (auth !== undefined) throw new VellumError('UNAUTHENTICATED', { message: 'The Authorization header must be "Bearer <key>".' });
+  return null;
 }
 
 /**

@@ -17,7 +17,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * A POST /v1/events body as one all-or-nothing batch: validated (every problem reported), then masked —
  * before anything can log or store it — then prepared with ids and the recording time.
  */
-export function buildAppendBatch(body: unknown, ctx: BuildBatchContext): { batch: AppendBatch; isBatch: boolean } {
+export function buildAppendBatch(body: unknown, ctx: BuildBatchContext): AppendBatch {
   const header = ctx.idempotencyKey;
   const headerProblem =
     header !== undefined && !IDEMPOTENCY_KEY.test(header)
@@ -39,5 +39,5 @@ export function buildAppendBatch(body: unknown, ctx: BuildBatchContext): { batch
 
   const batch: AppendBatch = { tenant: ctx.tenant, events };
   if (header !== undefined) batch.requestKey = { key: header, fingerprint: requestFingerprint(body) };
-  return { batch, isBatch: validation.value.batch };
+  return batch;
 }

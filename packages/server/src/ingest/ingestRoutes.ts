@@ -63,7 +63,7 @@ export const ingestRoutes = routesPlugin<{ random: (n: number) => Uint8Array }>(
     { bodyLimit: config.limits.maxRequestBytes, config: { scope: 'events:write' }, schema: appendSchema },
     async (request, reply) => {
       const header = request.headers['idempotency-key'];
-      const { batch } = buildAppendBatch(request.body, {
+      const batch = buildAppendBatch(request.body, {
         tenant: request.auth.tenant,
         limits: config.limits,
         masker,

@@ -40,6 +40,7 @@ describe('API key primitives', () => {
     expect(extractApiKey({ 'x-api-key': ' k2 ' })).toBe('k2');
     expect(extractApiKey({})).toBeNull();
     expect(() => extractApiKey({ authorization: 'Basic abc' })).toThrow(/Bearer/);
+    expect(extractApiKey({ authorization: 'Basic abc', 'x-api-key': 'k3' })).toBe('k3');
   });
 
   it('grants every scope to admin and only the listed ones otherwise', () => {

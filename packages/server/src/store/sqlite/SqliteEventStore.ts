@@ -6,6 +6,7 @@ import type {
 import { storeError } from './appendBatches.ts';
 import type { Appender } from './InlineAppender.ts';
 import { migrate, type MigrationReport } from './schema/migrations.ts';
+import { READ_SQL } from './readSql.ts';
 import { searchEvents } from './searchQuery.ts';
 import { StatementCache } from './StatementCache.ts';
 import { eventStats } from './statsQuery.ts';
@@ -61,13 +62,10 @@ export class SqliteEventStore implements EventStore, KeyStore {
       // One read transaction, so the version and the events come from the same snapshot.
       this.#db.exec('BEGIN');
       try {
-        const version = this.#reads.get<number | null>('SELECT MAX(stream_version) FROM events WHERE tenant = ? AND stream = ?')
-          .pluck().get(tenant, stream) as number | null ?? 0;
+        const version = this.#reads.get(READ_SQL.streamVersion).pluck().get(tenant, stream) as number | null ?? 0;
         const rows = options.direction === 'forward'
-          ? this.#bodies('SELECT body FROM events WHERE tenant = ? AND stream = ? AND stream_version >= ? ORDER BY stream_version ASC LIMIT ?')
-            .all(tenant, stream, options.fromVersion ?? 1, options.limit)
-          : this.#bodies('SELECT body FROM events WHERE tenant = ? AND stream = ? AND stream_version <= ? ORDER BY stream_version DESC LIMIT ?')
-            .all(tenant, stream, options.fromVersion ?? version, options.limit);
+          ? this.#bodies(READ_SQL.streamForward).all(tenant, stream, options.fromVersion ?? 1, options.limit)
+          : this.#bodies(READ_SQL.streamBackward).all(tenant, stream, options.fromVersion ?? version, options.limit);
         return { stream, version, events: rows.map(parse) };
       } finally {
         this.#db.exec('COMMIT');
@@ -82,8 +80,8 @@ export class SqliteEventStore implements EventStore, KeyStore {
   getById(tenant: TenantScope, id: string): Promise<StoredEvent | null> {
     return this.#run(() => {
       const body = tenant === ALL_TENANTS
-        ? this.#bodies('SELECT body FROM events WHERE id = ?').get(id)
-        : this.#bodies('SELECT body FROM events WHERE id = ? AND tenant = ?').get(id, tenant);
+        ? this.#bodies(READ_SQL.byId).get(id)
+        : this.#bodies(READ_SQL.byIdInTenant).get(id, tenant);
       return body === undefined ? null : parse(body);
     });
   }
@@ -93,7 +91,7 @@ export class SqliteEventStore implements EventStore, KeyStore {
   }
 
   headPosition(tenant: string): Promise<number> {
-    return this.#run(() => (this.#reads.get('SELECT MAX(position) FROM events WHERE tenant = ?').pluck().get(tenant) as number | null) ?? 0);
+    return this.#run(() => (this.#reads.get(READ_SQL.headPosition).pluck().get(tenant) as number | null) ?? 0);
   }
 
   ping(): Promise<void> {

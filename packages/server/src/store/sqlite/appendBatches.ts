@@ -1,5 +1,6 @@
 import { VellumError, isVellumError, sealEvent, severityRank } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult, PreparedEvent } from '@vellum/core';
+import { READ_SQL } from './readSql.ts';
 import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConnection.ts';
 
 /** Every statement the append path runs, prepared once per connection. */
@@ -43,8 +44,8 @@ export function prepareAppendStatements(db: SqliteConnection): AppendStatements 
     savepoint: db.prepare('SAVEPOINT batch'),
     release: db.prepare('RELEASE batch'),
     rollbackToSavepoint: db.prepare('ROLLBACK TO batch'),
-    tenantHead: typed<number | null>(db.prepare('SELECT MAX(position) FROM events WHERE tenant = ?').pluck()),
-    streamHead: typed<number | null>(db.prepare('SELECT MAX(stream_version) FROM events WHERE tenant = ? AND stream = ?').pluck()),
+    tenantHead: typed<number | null>(db.prepare(READ_SQL.headPosition).pluck()),
+    streamHead: typed<number | null>(db.prepare(READ_SQL.streamVersion).pluck()),
     eventByKey: typed<KeyedEventRow>(db.prepare(
       `SELECT id, position, stream, stream_version AS streamVersion, json_extract(body, '$.hash') AS hash, fingerprint
          FROM events WHERE tenant = ? AND idempotency_key = ?`,
