@@ -70,15 +70,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('masker', options.masker ?? compileMasking(config.masking));
   app.decorate('clock', options.clock ?? Date.now);
 
-  await app.register(errorsPlugin);
-  await registerOpenapi(app, VERSION);
-  await app.register(lifecyclePlugin);
-  await app.register(metricsPlugin, { ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
-  await app.register(storePlugin, { location: config.store, migrate: config.migrateOnStart, ...(options.store === undefined ? {} : { store: options.store }) });
-  await app.register(authPlugin, { bootstrapKey: config.bootstrapKey, ...(options.announce === undefined ? {} : { announce: options.announce }) });
-  await app.register(ingestPlugin, config.ingest);
-  await app.register(queryRoutes);
-  await app.register(exportRoutes);
-  await app.register(opsRoutes);
+  try {
+    await app.register(errorsPlugin);
+    await registerOpenapi(app, VERSION);
+    await app.register(lifecyclePlugin);
+    await app.register(metricsPlugin, { ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
+    await app.register(storePlugin, { location: config.store, migrate: config.migrateOnStart, ...(options.store === undefined ? {} : { store: options.store }) });
+    await app.register(authPlugin, { bootstrapKey: config.bootstrapKey, ...(options.announce === undefined ? {} : { announce: options.announce }) });
+    await app.register(ingestPlugin, config.ingest);
+    await app.register(queryRoutes);
+    await app.register(exportRoutes);
+    await app.register(opsRoutes);
+  } catch (err) {
+    // A plugin failed part-way (say, the store opened but the key table could not be read): release what
+    // the others opened before reporting the failure.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }

@@ -54,4 +54,16 @@ describe('error responses', () => {
     expect(t.logs.join('\n')).toContain('database is locked');
     expect(t.logs.join('\n')).not.toContain('BODY_MARKER_123');
   });
+
+  it('closes the store again when start-up fails after opening it', async () => {
+    const store = createMemoryStore();
+    let closed = false;
+    store.countKeys = () => Promise.reject(new Error('no such table: api_keys'));
+    store.close = async () => {
+      closed = true;
+    };
+    await expect(makeTestApp({ store, config: { bootstrapKey: null } })).rejects.toThrow(/api_keys/);
+    expect(closed).toBe(true);
+    t = await makeTestApp(); // for afterEach
+  });
 });
