@@ -1,0 +1,94 @@
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_TENANTS, encodeCursor } from '@vellum/core';
+import type { SearchQuery, StatsQuery } from '@vellum/core';
+import { READ_SQL } from '../../src/store/sqlite/readSql.ts';
+import { migrate } from '../../src/store/sqlite/schema/migrations.ts';
+import { searchSql } from '../../src/store/sqlite/searchQuery.ts';
+import type { SqliteConnection } from '../../src/store/sqlite/SqliteConnection.ts';
+import { statsSql } from '../../src/store/sqlite/statsQuery.ts';
+
+/**
+ * The queries DESIGN.md promises to serve fast must be answered from an index, in log order where they
+ * return "the newest N": a plan that scans the table or sorts the matches would be fine on a test
+ * database and hopeless at ten million events. The store runs no ANALYZE, so these plans are the ones
+ * production gets.
+ */
+const day = { from: '2026-11-22T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' };
+const page = (q: Partial<SearchQuery>): SearchQuery => ({ limit: 50, order: 'desc', ...q });
+const cursor = encodeCursor({ k: 1000 });
+
+describe('SQLite query plans', () => {
+  let db: Database.Database;
+  const plan = (sql: string, params: unknown[]): string =>
+    (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join(' | ');
+
+  beforeAll(() => {
+    db = new Database(':memory:');
+    migrate(db as unknown as SqliteConnection);
+  });
+  afterAll(() => db.close());
+
+  // [name, query, the index that must drive it]
+  const searches: [string, SearchQuery, string][] = [
+    ['the entity trail, newest 50', page({ entityType: 'PolicyConfiguration', entityId: '123' }), 'events_entity'],
+    ['the entity trail, next page', page({ entityType: 'PolicyConfiguration', entityId: '123', cursor }), 'events_entity'],
+    ["an actor's events over one day", page({ actorType: 'user', actorId: '5', ...day }), 'events_actor'],
+    ["an actor's events over one day, oldest first from a cursor", page({ actorType: 'user', actorId: '5', ...day, order: 'asc', cursor }), 'events_actor'],
+    ['one event type', page({ types: ['configuration.updated'] }), 'events_type'],
+    ['a tenant\'s newest events', page({}), 'events_tenant_position'],
+    ['a tenant\'s events from a cursor', page({ cursor }), 'events_tenant_position'],
+    ['a type glob, in log order', page({ types: ['configuration.*'] }), 'events_tenant_position'],
+    ['a stream\'s events from a cursor', page({ stream: 'Order:1', cursor }), 'events_stream_version'],
+    ['a correlation id', page({ correlationId: 'c-1' }), 'events_correlation'],
+    ['a tag', page({ tags: ['company:123'] }), 'PRIMARY KEY'],
+    ['two tags and an actor', page({ tags: ['company:123', 'config:fee'], actorType: 'user', actorId: '5' }), 'events_'],
+    ['who changed a field', page({ field: 'fee_percentage' }), 'PRIMARY KEY'],
+  ];
+
+  for (const [name, query, index] of searches) {
+    it(`answers ${name} from ${index} without sorting the matches`, () => {
+      const { sql, params } = searchSql('acme', query);
+      const detail = plan(sql, params);
+      expect(detail).toContain(`USING`);
+      expect(detail).toContain(index);
+      expect(detail).not.toMatch(/SCAN e\b|SCAN d\b/);
+      expect(detail).not.toContain('TEMP B-TREE');
+    });
+  }
+
+  it('reads the system-wide trail (all tenants) in rowid order from a cursor, without sorting', () => {
+    const { sql, params } = searchSql(ALL_TENANTS, page({ cursor }));
+    const detail = plan(sql, params);
+    expect(detail).toContain('USING INTEGER PRIMARY KEY (rowid<?)');
+    expect(detail).not.toContain('TEMP B-TREE');
+  });
+
+  const stats: [string, StatsQuery, string][] = [
+    ['counts by type over a day', { groupBy: 'type', ...day }, 'events_type'],
+    ["an actor's counts by severity per hour", { groupBy: 'severity', actorType: 'user', actorId: '5', interval: 'hour' }, 'events_actor'],
+    ["an entity's counts by actor", { groupBy: 'actor', entityType: 'Order', entityId: '7' }, 'events_entity'],
+  ];
+  for (const [name, query, index] of stats) {
+    it(`computes ${name} from ${index}`, () => {
+      const { sql, params } = statsSql('acme', query);
+      const detail = plan(sql, params);
+      expect(detail).toContain(index);
+      expect(detail).not.toMatch(/SCAN e\b/);
+    });
+  }
+
+  it('reads a stream in both directions, its version, a tenant head and an event by id from their indexes', () => {
+    expect(plan(READ_SQL.streamBackward, ['acme', 'Order:1', 10, 50])).toMatch(/^SEARCH events USING INDEX events_stream_version \(tenant=\? AND stream=\? AND stream_version<\?\)$/);
+    expect(plan(READ_SQL.streamForward, ['acme', 'Order:1', 1, 50])).toMatch(/^SEARCH events USING INDEX events_stream_version \(tenant=\? AND stream=\? AND stream_version>\?\)$/);
+    expect(plan(READ_SQL.streamVersion, ['acme', 'Order:1'])).toContain('COVERING INDEX events_stream_version');
+    expect(plan(READ_SQL.headPosition, ['acme'])).toContain('COVERING INDEX events_tenant_position');
+    expect(plan(READ_SQL.byIdInTenant, ['x', 'acme'])).toContain('INDEX events_id (id=?)');
+    expect(plan(READ_SQL.byId, ['x'])).toContain('INDEX events_id (id=?)');
+  });
+
+  it('checks an idempotency key and a request key with one index seek each', () => {
+    expect(plan('SELECT id FROM events WHERE tenant = ? AND idempotency_key = ?', ['acme', 'k'])).toContain('INDEX events_idempotency (tenant=? AND idempotency_key=?)');
+    expect(plan('SELECT results FROM request_keys WHERE tenant = ? AND key = ?', ['acme', 'k'])).toContain('PRIMARY KEY (tenant=? AND key=?)');
+  });
+});
