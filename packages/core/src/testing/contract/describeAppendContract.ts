@@ -130,6 +130,19 @@ export function describeAppendContract(factory: StoreFactory): void {
       expect(search.events).toStrictEqual([byId]);
     });
 
+    it('keeps what it stored whatever the caller later does to the appended or returned objects', async () => {
+      const p = prepare(richEventOverrides());
+      const [result] = await appendCommitted(store(), 'acme', [p]);
+      const expected = structuredClone(sealEvent(p.event, result?.position ?? 0, result?.streamVersion ?? 0));
+      p.event.actor.name = 'changed';
+      (p.event.changes ?? [])[0]!.new = 'changed';
+      const first = await store().getById('acme', p.event.id);
+      if (first === null) return expect.fail('the event was not found');
+      first.type = 'changed';
+      first.actor.id = 'changed';
+      expect(await store().getById('acme', p.event.id)).toStrictEqual(expected);
+    });
+
     it('commits a batch without events as an empty result and stores nothing', async () => {
       const outcomes = await store().append([batchOf('acme', [])]);
       expect(expectCommitted(outcomes[0])).toEqual([]);

@@ -23,9 +23,15 @@ export function describeCursorStabilityContract(factory: StoreFactory): void {
       expect(page.nextCursor, 'the first page must offer a cursor').not.toBeNull();
       await between();
       const rest: StoredEvent[] = [];
+      const seen = new Set(ids(page.events));
       let cursor = page.nextCursor;
       while (cursor !== null) {
         const next = await store().search(scope, { ...query, cursor });
+        for (const event of next.events) {
+          // Stop at the first repeat: a cursor that does not advance would otherwise page forever.
+          if (seen.has(event.id)) expect.fail(`a later page repeats event ${event.id} (position ${event.position}, tenant ${event.tenant})`);
+          seen.add(event.id);
+        }
         rest.push(...next.events);
         cursor = next.nextCursor;
       }

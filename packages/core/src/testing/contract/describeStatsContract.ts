@@ -10,11 +10,15 @@ export function describeStatsContract(factory: StoreFactory): void {
   describe('stats', () => {
     const fixture = buildQueryFixture(7);
     const store = useSharedStore(factory, (s) => loadQueryFixture(s, fixture));
-    const intervals = [undefined, 'hour', 'day'] as const;
-    const grid = STATS_GROUPS.flatMap((groupBy) => intervals.map((interval) => [groupBy, interval ?? 'none'] as const));
+    const intervals = [
+      ['without buckets', undefined],
+      ['per UTC hour', 'hour'],
+      ['per UTC day', 'day'],
+    ] as const;
+    const grid = STATS_GROUPS.flatMap((groupBy) => intervals.map(([label, interval]) => [groupBy, label, interval] as const));
 
-    it.each(grid)('counts events grouped by %s per %s interval, sorted by bucket, count desc, key', async (groupBy, interval) => {
-      const query = interval === 'none' ? { groupBy } : { groupBy, interval };
+    it.each(grid)('counts events by %s %s, rows sorted by bucket, then count descending, then key', async (groupBy, _label, interval) => {
+      const query = interval === undefined ? { groupBy } : { groupBy, interval };
       const rows = await store().stats('acme', query);
       expect(rows).toEqual(referenceStats(fixture.events, 'acme', query));
       expect(rows.reduce((n, r) => n + r.count, 0)).toBe(fixture.events.filter((e) => e.tenant === 'acme').length);
