@@ -27,7 +27,10 @@ export function buildAppendBatch(body: unknown, ctx: BuildBatchContext): AppendB
   const validation = validateAppendRequest(body, ctx.limits);
   if (!validation.ok || headerProblem !== null) {
     const details = [...(headerProblem === null ? [] : [headerProblem]), ...(validation.ok ? [] : validation.details)];
-    throw new VellumError('VALIDATION_FAILED', { details });
+    // An event over maxEventBytes or a batch over maxEventsPerRequest is a size problem (413), still listing
+    // every other problem so the client can fix everything in one go.
+    const tooLarge = !validation.ok && validation.tooLarge === true;
+    throw new VellumError(tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED', { details });
   }
 
   const nowMs = ctx.now();

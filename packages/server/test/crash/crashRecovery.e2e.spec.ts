@@ -73,14 +73,16 @@ async function drive(url: string, round: number, clients: number, stop: { dead: 
   return sent;
 }
 
-async function readAll(url: string): Promise<Array<{ id: string; position: number; data: { batch: string; size: number }; idempotencyKey: string }>> {
-  const all = [];
+interface StoredCrashEvent { id: string; position: number; data: { batch: string; size: number }; idempotencyKey: string }
+
+async function readAll(url: string): Promise<StoredCrashEvent[]> {
+  const all: StoredCrashEvent[] = [];
   let cursor: string | null = null;
   do {
     const q = new URLSearchParams({ order: 'asc', limit: '1000', ...(cursor ? { cursor } : {}) });
     const res = await fetch(`${url}/v1/events?${q}`, { headers: { authorization: `Bearer ${KEY}` } });
     expect(res.status).toBe(200);
-    const page = (await res.json()) as { events: never[]; nextCursor: string | null };
+    const page = (await res.json()) as { events: StoredCrashEvent[]; nextCursor: string | null };
     all.push(...page.events);
     cursor = page.nextCursor;
   } while (cursor);

@@ -56,11 +56,14 @@ describe('POST /v1/events', () => {
     expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
-  it('refuses an event over the per-event size limit and a batch over the event count limit', async () => {
-    const big = await post(anEvent({ data: { blob: 'x'.repeat(20_000) } }));
-    expect([400, 413]).toContain(big.statusCode);
+  it('answers 413 for an event over the per-event size limit and a batch over the event count limit, naming the problem', async () => {
+    const big = await post({ events: [anEvent(), anEvent({ data: { blob: 'x'.repeat(20_000) } })] });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(big.json().error.details[0].path).toBe('/events/1');
     const many = await post({ events: Array.from({ length: 51 }, () => anEvent()) });
-    expect([400, 413]).toContain(many.statusCode);
+    expect(many.statusCode).toBe(413);
+    expect(many.json().error.details[0].path).toBe('/events');
     expect(await t.store.headPosition('default')).toBe(0);
   });
 
