@@ -1,8 +1,8 @@
+import { sealEvent } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult } from '@vellum/core';
 import type { PgClient, PgPool } from './PgPool.ts';
 import type { AppendStatements } from './appendSql.ts';
 import { run } from './statement.ts';
-import { sealEvent } from '@vellum/core';
 import { appendLookups, pairKey, planAppend, settleDuplicates, type AppendLookups, type AppendPlan, type AppendState, type PlannedEvent } from './planAppend.ts';
 import { eventColumnArrays, type EventRow } from './eventColumns.ts';
 import { toStoreError } from './storeUnavailable.ts';
