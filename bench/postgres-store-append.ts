@@ -6,7 +6,9 @@
  * Prints rows/s per window, so the rate can be watched as the table grows.
  *
  *   node --import tsx bench/postgres-store-append.ts [--rows 1000000] [--batch 100] [--per-commit 1]
- *     [--callers 1] [--window 100000] [--url postgres://postgres@127.0.0.1:5432/test] [--schema s] [--keep]
+ *     [--callers 1] [--tenants 1] [--window 100000] [--url postgres://postgres@127.0.0.1:5432/test] [--schema s] [--keep]
+ * With --tenants N, caller i writes tenant i mod N: one tenant's commits serialise on its lock (gapless
+ * positions), different tenants' commits run in parallel.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '100' },
     'per-commit': { type: 'string', default: '1' },
     callers: { type: 'string', default: '1' },
+    tenants: { type: 'string', default: '1' },
     window: { type: 'string', default: '100000' },
     ring: { type: 'string', default: '50000' },
     url: { type: 'string', default: process.env.VELLUM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
@@ -35,6 +38,7 @@ const batchSize = Number(values.batch);
 const perCommit = Number(values['per-commit']);
 const callers = Number(values.callers);
 const window = Number(values.window);
+const tenants = Number(values.tenants);
 const tenant = 'bench';
 
 const generator = createEventGenerator();
@@ -44,17 +48,17 @@ const ring: PreparedEvent[] = Array.from({ length: Number(values.ring) }, () => 
 });
 const meanBytes = ring.slice(0, 1000).reduce((s, p) => s + Buffer.byteLength(JSON.stringify(p.event)), 0) / Math.min(1000, ring.length);
 let cursor = 0;
-const nextCommit = (): AppendBatch[] => Array.from({ length: perCommit }, () => ({
+const nextCommit = (tenant: string): AppendBatch[] => Array.from({ length: perCommit }, () => ({
   tenant,
   events: Array.from({ length: batchSize }, () => {
     const p = ring[cursor++ % ring.length] as PreparedEvent;
-    return { ...p, event: { ...p.event, id: uuidv7(Date.now(), randomBytes(10)) } };
+    return { ...p, event: { ...p.event, tenant, id: uuidv7(Date.now(), randomBytes(10)) } };
   }),
 }));
 
 const store = await openPostgresStore({ url: values.url, schema: values.schema, poolSize: callers });
 console.log(`${os.cpus().length} cpus, ${os.cpus()[0]?.model}; schema ${values.schema}; ${rows} rows, ~${Math.round(meanBytes)} B/event, ` +
-  `batches of ${batchSize}, ${perCommit} per commit, ${callers} concurrent caller(s)`);
+  `batches of ${batchSize}, ${perCommit} per commit, ${callers} concurrent caller(s), ${tenants} tenant(s)`);
 
 let written = 0;
 let windowRows = 0;
@@ -64,9 +68,9 @@ const start = performance.now();
 const cpuStart = process.cpuUsage();
 const pct = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
-async function caller(): Promise<void> {
+async function caller(index: number): Promise<void> {
   while (written < rows) {
-    const commit = nextCommit();
+    const commit = nextCommit(tenants === 1 ? tenant : `${tenant}-${index % tenants}`);
     const n = batchSize * perCommit;
     written += n;
     const t0 = performance.now();
@@ -82,7 +86,7 @@ async function caller(): Promise<void> {
     }
   }
 }
-await Promise.all(Array.from({ length: callers }, caller));
+await Promise.all(Array.from({ length: callers }, (_, i) => caller(i)));
 const seconds = (performance.now() - start) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 
