@@ -3,7 +3,7 @@
  * colour the next), in the order RESULTS.md records them. `--smoke` uses small sizes (a minute or two in
  * all) to check the harness end to end; without it, the issue's sizes (about 25 minutes for both stores,
  * growth excluded). The 10M growth run is long (an hour or more per store) and only runs with --growth.
- *   node --import tsx bench/run-all.ts [--smoke] [--growth] [--store sqlite|postgres] [--client raw|undici]
+ *   node --import tsx bench/run-all.ts [--smoke] [--growth] [--store sqlite|postgres] [--client undici|raw]
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -15,7 +15,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     growth: { type: 'boolean', default: false },
     store: { type: 'string', default: 'sqlite,postgres' },
-    client: { type: 'string', default: 'raw' },
+    client: { type: 'string', default: 'undici' },
   },
 });
 

@@ -18,7 +18,7 @@ export interface BenchArgs {
   warmupS: number;
   /** Run against the echo stand-in instead of Vellum (tests the harness). */
   echo: boolean;
-  /** The load generator's HTTP client: `raw` (cheapest, default) or `undici`. */
+  /** The load generator's HTTP client: `undici` (default) or `raw`. */
   engine: HttpEngine;
   skipBaselines: boolean;
   skipEmmett: boolean;
@@ -46,7 +46,7 @@ export function parseBenchArgs(defaults: Partial<BenchArgs>, extra: Record<strin
       warmup: { type: 'string' },
       seed: { type: 'string' },
       echo: { type: 'boolean', default: false },
-      client: { type: 'string', default: 'raw' },
+      client: { type: 'string', default: 'undici' },
       'no-baselines': { type: 'boolean', default: false },
       'no-emmett': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },

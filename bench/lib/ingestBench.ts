@@ -59,7 +59,7 @@ export async function measureVellumHttp(store: StoreKind, ring: EventRing, args:
     const rss = server.rss.read();
     const size = sqlite ? sqlite.sizeBytes() : pg ? await pg.sizeBytes() : 0;
     return {
-      subject: `${args.echo ? 'echo server (no store)' : `vellum http (${store})`}${args.engine === 'raw' ? '' : ` [${args.engine}]`}`,
+      subject: `${args.echo ? 'echo server (no store)' : `vellum http (${store})`}${args.engine === 'undici' ? '' : ` [${args.engine} client]`}`,
       result,
       rssMb: rss.peakMb,
       note: `server RSS peak ${rss.peakMb.toFixed(0)} MiB, mean ${rss.meanMb.toFixed(0)} MiB; store size after run ${formatBytes(size)}`,

@@ -1,8 +1,8 @@
 /**
  * A tiny closed-loop HTTP load generator: N clients, each with its own keep-alive connection, each sending
- * its next request when the previous one is answered. Loopback only. Two engines: `raw`
- * (RawHttpConnection, the default: cheapest per request, which matters on two shared cores) and `undici`
- * (a mainstream client, to check that the raw one flatters nothing).
+ * its next request when the previous one is answered. Loopback only. Two engines: `undici` (the default,
+ * a mainstream client) and `raw` (RawHttpConnection: pre-built request bytes, a cross-check that the
+ * client's own cost is not what limits a figure on two shared cores).
  */
 import { Pool } from 'undici';
 import { RawHttpConnection } from './RawHttpConnection.ts';
@@ -69,7 +69,7 @@ interface Bounded {
 }
 
 async function run(options: Bounded, op: (client: Client, seq: number, worker: number) => Promise<OpOutcome>): Promise<RunResult> {
-  const client = openClient(options.url, options.apiKey, options.clients, options.engine ?? 'raw');
+  const client = openClient(options.url, options.apiKey, options.clients, options.engine ?? 'undici');
   try {
     return await runWorkers({
       workers: options.clients,
