@@ -17,6 +17,15 @@ export function globToLike(glob: string): string {
 }
 
 /**
+ * A time bound read the way matchesFilter reads it (JavaScript's Date, to the millisecond), so that a bound
+ * with more precision, or without an offset, means the same instant in SQL as in the reference.
+ */
+function instant(bound: string): string {
+  const ms = Date.parse(bound);
+  return Number.isNaN(ms) ? bound : new Date(ms).toISOString();
+}
+
+/**
  * The SQL conditions of a filter, one per field present, to be joined with AND. The semantics are
  * `matchesFilter`'s (the core's reference); the contract suite checks that they agree.
  */
@@ -47,7 +56,7 @@ export function filterConditions(f: EventFilter, p: Params): string[] {
   eq('correlation_id', f.correlationId);
   if (f.tags !== undefined && f.tags.length > 0) where.push(`tags @> ${p.add(f.tags.map(columnText))}::text[]`);
   if (f.field !== undefined) where.push(`fields @> ARRAY[${p.add(columnText(f.field))}::text]`);
-  if (f.from !== undefined) where.push(`occurred_at >= ${p.add(f.from)}::timestamptz`);
-  if (f.to !== undefined) where.push(`occurred_at < ${p.add(f.to)}::timestamptz`);
+  if (f.from !== undefined) where.push(`occurred_at >= ${p.add(instant(f.from))}::timestamptz`);
+  if (f.to !== undefined) where.push(`occurred_at < ${p.add(instant(f.to))}::timestamptz`);
   return where;
 }
