@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { MaskingStrategy } from './compileMasking.ts';
+import { canonicalJson } from '../canonical/canonicalJson.ts';
 
 export const REDACTED = '[REDACTED]';
 const PARTIAL_PREFIX = '••••••••';
@@ -28,15 +29,6 @@ function partialTail(s: string): string | undefined {
   return undefined;
 }
 
-/** RFC 8785 (JCS) text of a JSON value, so equal values hash equal whatever their key order. */
-export function canonicalText(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map((item: unknown) => (item === undefined ? 'null' : canonicalText(item))).join(',')}]`;
-  const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalText(obj[k])}`).join(',')}}`;
-}
-
 /** The masked form of a value under a non-`drop` strategy. */
 export function applyMaskingStrategy(strategy: Exclude<MaskingStrategy, 'drop'>, value: unknown, hashKey: string | undefined): unknown {
   switch (strategy) {
@@ -47,8 +39,9 @@ export function applyMaskingStrategy(strategy: Exclude<MaskingStrategy, 'drop'>,
     case 'redact':
       return REDACTED;
     case 'hash':
-      // compileMasking refuses a hash rule without a key; the fallback only guards direct callers.
+      // compileMasking refuses a hash rule without a key; the fallback only guards direct callers. Values are
+      // canonicalised (RFC 8785) so equal values hash equal whatever their key order.
       if (hashKey === undefined) return REDACTED;
-      return `hmac-sha256:${createHmac('sha256', hashKey).update(canonicalText(value), 'utf8').digest('hex')}`;
+      return `hmac-sha256:${createHmac('sha256', hashKey).update(canonicalJson(value), 'utf8').digest('hex')}`;
   }
 }

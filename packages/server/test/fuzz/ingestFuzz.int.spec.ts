@@ -4,24 +4,13 @@
  * and what is stored is exactly what was acknowledged — never part of a refused batch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '@vellum/core/testing';
 import { makeTestApp, tempSqliteStore, type TestApp } from '../support/testApp.ts';
 
 const COUNT = Number(process.env.VELLUM_FUZZ_COUNT ?? 10_000);
 
-/** A small seeded PRNG (mulberry32) so a failure can be replayed with VELLUM_FUZZ_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.VELLUM_FUZZ_SEED ?? Date.now() % 1_000_000);
-const rand = prng(SEED);
+const rand = seededRandom(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const int = (n: number) => Math.floor(rand() * n);
 
