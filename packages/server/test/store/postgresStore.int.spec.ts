@@ -41,6 +41,19 @@ describe.skipIf(!pg)('PostgreSQL store', () => {
     expect(await store.getById('*', result!.id)).toEqual(stored);
   });
 
+  it('stores and finds values PostgreSQL text cannot hold (NUL), beside emoji', async () => {
+    const tenant = 'odd-text';
+    const e = prepared({ tenant, actor: { type: 'user', id: 'a\u0000b' }, tags: ['🦉', 'x\u0000'], changes: [{ field: 'f\u0000' }], idempotencyKey: 'k\u0000' });
+    const [r] = committed((await store.append([{ tenant, events: [e] }]))[0]);
+    const stored = await store.getById(tenant, r!.id);
+    expect(stored?.actor.id).toBe('a\u0000b');
+    expect((await store.readStream(tenant, 'user:a\u0000b', { direction: 'backward', limit: 5 })).events).toEqual([stored]);
+    expect(committed((await store.append([{ tenant, events: [e] }]))[0])).toEqual([{ ...r, duplicate: true }]);
+    for (const filter of [{ actorId: 'a\u0000b' }, { tags: ['🦉', 'x\u0000'] }, { field: 'f\u0000' }]) {
+      expect((await store.search(tenant, { ...filter, limit: 10, order: 'desc' })).events, JSON.stringify(filter)).toEqual([stored]);
+    }
+  });
+
   it('rejects a conflicting batch without touching the other batches of the call, leaving positions gapless', async () => {
     const tenant = 'conflicts';
     const outcomes = await store.append([

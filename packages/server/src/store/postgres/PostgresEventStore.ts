@@ -14,6 +14,7 @@ import { tableNames, type TableNames } from './sqlNames.ts';
 import { statement, run, type Statement } from './statement.ts';
 import { statsRows, statsSql } from './statsSql.ts';
 import { toStoreError } from './storeUnavailable.ts';
+import { columnText } from './eventColumns.ts';
 
 /** The PostgreSQL event store: several Vellum nodes may share one database (and one schema) safely. */
 export class PostgresEventStore implements EventStore, KeyStore {
@@ -67,7 +68,7 @@ export class PostgresEventStore implements EventStore, KeyStore {
   }
 
   async getById(tenant: TenantScope, id: string): Promise<StoredEvent | null> {
-    const q = tenant === ALL_TENANTS ? run(this.#byId.any, [id]) : run(this.#byId.tenant, [id, tenant]);
+    const q = tenant === ALL_TENANTS ? run(this.#byId.any, [columnText(id)]) : run(this.#byId.tenant, [columnText(id), columnText(tenant)]);
     const [row] = await this.#query<{ body: string }>(q);
     return row === undefined ? null : (JSON.parse(row.body) as StoredEvent);
   }
@@ -77,7 +78,7 @@ export class PostgresEventStore implements EventStore, KeyStore {
   }
 
   async headPosition(tenant: string): Promise<number> {
-    const [row] = await this.#query<{ position: string }>(run(this.#byId.head, [tenant]));
+    const [row] = await this.#query<{ position: string }>(run(this.#byId.head, [columnText(tenant)]));
     return Number(row?.position ?? 0);
   }
 
@@ -101,7 +102,7 @@ export class PostgresEventStore implements EventStore, KeyStore {
   }
 
   async findKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
-    const [row] = await this.#query<ApiKeyRow>(run(this.#keys.findByHash, [hash]));
+    const [row] = await this.#query<ApiKeyRow>(run(this.#keys.findByHash, [columnText(hash)]));
     return row === undefined ? null : apiKeyRecord(row);
   }
 

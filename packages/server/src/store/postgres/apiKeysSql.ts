@@ -2,6 +2,7 @@ import type { ApiKeyRecord } from '@vellum/core';
 import { run, statement, type Statement } from './statement.ts';
 import type { PgQueryConfig } from './PgPool.ts';
 import type { TableNames } from './sqlNames.ts';
+import { columnText } from './eventColumns.ts';
 
 export interface KeyStatements {
   create: Statement;
@@ -31,7 +32,9 @@ export function keyStatements(t: TableNames): KeyStatements {
 }
 
 export const createKeyQuery = (s: KeyStatements, r: ApiKeyRecord): PgQueryConfig =>
-  run(s.create, [r.id, r.tenant, r.name, r.prefix, r.hash, r.scopes, r.createdAt, r.expiresAt, r.revokedAt]);
+  run(s.create, [r.id, r.tenant, r.name, r.prefix, r.hash, r.scopes, r.createdAt, r.expiresAt, r.revokedAt].map(
+    (v) => (typeof v === 'string' ? columnText(v) : Array.isArray(v) ? v.map(columnText) : v),
+  ));
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 

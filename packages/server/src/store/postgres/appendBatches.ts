@@ -4,7 +4,7 @@ import type { PgClient, PgPool } from './PgPool.ts';
 import type { AppendStatements } from './appendSql.ts';
 import { run } from './statement.ts';
 import { appendLookups, pairKey, planAppend, settleDuplicates, type AppendLookups, type AppendPlan, type AppendState, type PlannedEvent } from './planAppend.ts';
-import { eventColumnArrays, type EventRow } from './eventColumns.ts';
+import { columnText, eventColumnArrays, type EventRow } from './eventColumns.ts';
 import { toStoreError } from './storeUnavailable.ts';
 
 /** Deadlocks are possible only in the rare race of two nodes creating the same new tenants; the retry is safe. */
@@ -105,7 +105,7 @@ function seal(p: PlannedEvent): EventRow {
 function finishValues(plan: AppendPlan): unknown[] {
   const rk = plan.requestKeys;
   return [
-    rk.map((r) => r.tenant), rk.map((r) => r.key), rk.map((r) => r.fingerprint), rk.map((r) => JSON.stringify(r.results)),
+    rk.map((r) => columnText(r.tenant)), rk.map((r) => columnText(r.key)), rk.map((r) => r.fingerprint), rk.map((r) => JSON.stringify(r.results)),
     [...plan.heads.keys()], [...plan.heads.values()],
   ];
 }

@@ -39,7 +39,7 @@ export function eventColumnArrays(rows: readonly EventRow[]): Buffer[] {
   rows.forEach(({ event: e, fingerprint }, i) => {
     const fields = e.changes === undefined ? undefined : [...new Set(e.changes.map((c) => c.field))];
     const row = [
-      e.tenant, e.position, e.id, columnText(e.stream), e.streamVersion,
+      columnText(e.tenant), e.position, columnText(e.id), columnText(e.stream), e.streamVersion,
       columnText(e.type), severityRank(e.severity), optionalText(e.outcome), optionalText(e.source),
       columnText(e.actor.type), columnText(e.actor.id), optionalText(e.entity?.type), optionalText(e.entity?.id),
       optionalText(e.correlationId), e.occurredAt, optionalText(e.idempotencyKey), fingerprint ?? null,

@@ -1,5 +1,6 @@
 import { VellumError } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult, UnsealedEvent } from '@vellum/core';
+import { columnText } from './eventColumns.ts';
 
 /**
  * Decides a whole append call in memory, once the tenants are locked and their heads read: which batches
@@ -10,8 +11,11 @@ import type { AppendBatch, AppendOutcome, AppendResult, UnsealedEvent } from '@v
  * database inserts the previous chunk, then fills in each result's hash (`sealInto`).
  */
 
-/** An unambiguous map key for a (tenant, name) pair, whatever characters either holds. */
-export const pairKey = (tenant: string, name: string): string => `${tenant.length}:${tenant}${name}`;
+/**
+ * An unambiguous map key for a (tenant, name) pair, whatever characters either holds. Keys are taken in their
+ * column form (columnText), the form the database compares and returns them in.
+ */
+export const pairKey = (tenant: string, name: string): string => `${tenant.length}:${columnText(tenant)}${columnText(name)}`;
 
 export interface KnownEventKey {
   fingerprint: string;
@@ -25,6 +29,7 @@ export interface KnownRequestKey {
 
 /** What the database holds for the tenants of this call, read under their locks. The planner advances it. */
 export interface AppendState {
+  /** By tenant, in column form. */
   positions: Map<string, number>;
   /** By pairKey(tenant, stream); absent = version 0. */
   streamVersions: Map<string, number>;
@@ -56,12 +61,15 @@ export interface AppendPlan {
   events: PlannedEvent[];
   /** Results answering a retry, each with the result it repeats: they take its hash once that is known. */
   duplicates: Array<[duplicate: AppendResult, original: AppendResult]>;
-  /** New head position of each tenant that advanced. */
+  /** New head position of each tenant that advanced (tenant in column form). */
   heads: Map<string, number>;
   requestKeys: PlannedRequestKey[];
 }
 
-/** The (tenant, stream), (tenant, idempotencyKey) and (tenant, requestKey) pairs a call needs to know about. */
+/**
+ * The (tenant, stream), (tenant, idempotencyKey) and (tenant, requestKey) pairs a call needs to know about,
+ * in column form, ready to be sent as parameters.
+ */
 export interface AppendLookups {
   tenants: string[];
   streams: Array<[string, string]>;
@@ -74,12 +82,13 @@ export function appendLookups(batches: readonly AppendBatch[]): AppendLookups {
   const streams = new Map<string, [string, string]>();
   const eventKeys = new Map<string, [string, string]>();
   const requestKeys = new Map<string, [string, string]>();
+  const pair = (tenant: string, name: string): [string, string] => [columnText(tenant), columnText(name)];
   for (const { tenant, events, requestKey } of batches) {
-    tenants.add(tenant);
-    if (requestKey) requestKeys.set(pairKey(tenant, requestKey.key), [tenant, requestKey.key]);
+    tenants.add(columnText(tenant));
+    if (requestKey) requestKeys.set(pairKey(tenant, requestKey.key), pair(tenant, requestKey.key));
     for (const { event } of events) {
-      streams.set(pairKey(tenant, event.stream), [tenant, event.stream]);
-      if (event.idempotencyKey !== undefined) eventKeys.set(pairKey(tenant, event.idempotencyKey), [tenant, event.idempotencyKey]);
+      streams.set(pairKey(tenant, event.stream), pair(tenant, event.stream));
+      if (event.idempotencyKey !== undefined) eventKeys.set(pairKey(tenant, event.idempotencyKey), pair(tenant, event.idempotencyKey));
     }
   }
   // Sorted so that every node locks tenants in the same order (no deadlocks between nodes).
@@ -114,7 +123,8 @@ function planBatch(batch: AppendBatch, state: AppendState, plan: AppendPlan): Ap
   }
 
   // Changes stay local until the whole batch is known to commit: a rejected batch leaves no trace.
-  let position = state.positions.get(tenant) ?? 0;
+  const tenantColumn = columnText(tenant);
+  let position = state.positions.get(tenantColumn) ?? 0;
   const versions = new Map<string, number>();
   const keys = new Map<string, KnownEventKey>();
   const events: PlannedEvent[] = [];
@@ -148,8 +158,8 @@ function planBatch(batch: AppendBatch, state: AppendState, plan: AppendPlan): Ap
   for (const [k, v] of versions) state.streamVersions.set(k, v);
   for (const [k, v] of keys) state.eventKeys.set(k, v);
   if (events.length > 0) {
-    state.positions.set(tenant, position);
-    plan.heads.set(tenant, position);
+    state.positions.set(tenantColumn, position);
+    plan.heads.set(tenantColumn, position);
     plan.events.push(...events);
   }
   if (requestKey) {

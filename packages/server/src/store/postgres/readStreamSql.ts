@@ -2,6 +2,7 @@ import type { StreamReadOptions } from '@vellum/core';
 import { run, statement, type Statement } from './statement.ts';
 import type { PgQueryConfig } from './PgPool.ts';
 import type { TableNames } from './sqlNames.ts';
+import { columnText } from './eventColumns.ts';
 
 /**
  * A stream page and the stream's head in one statement (one snapshot: the version always matches the events).
@@ -29,7 +30,9 @@ export function streamStatements(t: TableNames): StreamStatements {
   };
 }
 
-export function readStreamQuery(s: StreamStatements, tenant: string, stream: string, o: StreamReadOptions): PgQueryConfig {
+export function readStreamQuery(s: StreamStatements, tenantName: string, streamName: string, o: StreamReadOptions): PgQueryConfig {
+  const tenant = columnText(tenantName);
+  const stream = columnText(streamName);
   if (o.direction === 'forward') return run(s.forward, [tenant, stream, o.fromVersion ?? 1, o.limit]);
   if (o.fromVersion === undefined) return run(s.backwardLatest, [tenant, stream, o.limit]);
   return run(s.backwardFrom, [tenant, stream, o.fromVersion, o.limit]);

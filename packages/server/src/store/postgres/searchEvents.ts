@@ -3,6 +3,7 @@ import type { SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/
 import type { PgQueryConfig } from './PgPool.ts';
 import { filterConditions, Params } from './filterSql.ts';
 import type { TableNames } from './sqlNames.ts';
+import { columnText } from './eventColumns.ts';
 
 /**
  * Keyset search: `WHERE <filters> AND position < cursor ORDER BY position DESC LIMIT n+1`. The extra row tells
@@ -13,7 +14,7 @@ export function searchSql(t: TableNames, tenant: TenantScope, q: SearchQuery): P
   const p = new Params();
   const all = tenant === ALL_TENANTS;
   const key = all ? 'seq' : 'position';
-  const where = all ? [] : [`tenant = ${p.add(tenant)}`];
+  const where = all ? [] : [`tenant = ${p.add(columnText(tenant))}`];
   where.push(...filterConditions(q, p));
   const order = q.order === 'asc' ? 'ASC' : 'DESC';
   if (q.cursor !== undefined) where.push(`${key} ${order === 'ASC' ? '>' : '<'} ${p.add(decodeCursor(q.cursor).k)}`);

@@ -3,6 +3,7 @@ import type { StatsGroup, StatsQuery, StatsRow, TenantScope } from '@vellum/core
 import type { PgQueryConfig } from './PgPool.ts';
 import { filterConditions, Params } from './filterSql.ts';
 import type { TableNames } from './sqlNames.ts';
+import { columnText } from './eventColumns.ts';
 
 const GROUP_KEYS: Record<StatsGroup, string> = {
   type: 'type',
@@ -16,7 +17,7 @@ const GROUP_KEYS: Record<StatsGroup, string> = {
 /** Counts per group, and per UTC hour/day bucket of occurredAt when asked; the bucket is formatted in SQL. */
 export function statsSql(t: TableNames, tenant: TenantScope, q: StatsQuery): PgQueryConfig {
   const p = new Params();
-  const where = tenant === ALL_TENANTS ? [] : [`tenant = ${p.add(tenant)}`];
+  const where = tenant === ALL_TENANTS ? [] : [`tenant = ${p.add(columnText(tenant))}`];
   where.push(...filterConditions(q, p));
   const bucket = q.interval === undefined
     ? 'NULL::text'
