@@ -54,20 +54,27 @@ console.log(`${file}: ${rows} rows, batches of ${batchSize}, ${perCommit} batche
   `${values.inline ? 'inline' : 'writer thread'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 let written = 0;
 let totalMs = 0;
+let totalCpuUs = 0;
 while (written < rows) {
   // The window's events are prepared before its clock starts: only the store is measured.
   const commits = Array.from({ length: Math.min(window, rows - written) / commitRows }, commitOf);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const commit of commits) await store.append(commit);
   const ms = performance.now() - t0;
+  // CPU of the whole process (main and writer threads): steadier than wall time on a shared machine.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = cpu.user + cpu.system;
+  totalCpuUs += cpuUs;
   const n = commits.length * commitRows;
   written += n;
   totalMs += ms;
   console.log(`rows ${String(written).padStart(9)}  ${Math.round(n / (ms / 1000)).toLocaleString('en').padStart(7)} rows/s  ` +
-    `${(ms / commits.length).toFixed(1)} ms/commit`);
+    `${(ms / commits.length).toFixed(1)} ms/commit  ${(cpuUs / n).toFixed(1)} µs CPU/row`);
 }
 const size = fs.statSync(file).size + (fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0);
-console.log(`total ${Math.round(written / (totalMs / 1000)).toLocaleString('en')} rows/s over ${written} rows; ` +
+console.log(`total ${Math.round(written / (totalMs / 1000)).toLocaleString('en')} rows/s over ${written} rows ` +
+  `(${(totalCpuUs / written).toFixed(1)} µs CPU/row); ` +
   `${(size / 2 ** 20).toFixed(0)} MiB on disk; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 await store.close();
 if (dir !== undefined && values.keep !== true) fs.rmSync(dir, { recursive: true, force: true });

@@ -20,8 +20,12 @@ const cursor = encodeCursor({ k: 1000 });
 
 describe('SQLite query plans', () => {
   let db: Database.Database;
-  const plan = (sql: string, params: unknown[]): string =>
-    (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join(' | ');
+  const planLines = (sql: string, params: unknown[]): string[] =>
+    (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail);
+  const plan = (sql: string, params: unknown[]): string => planLines(sql, params).join(' | ');
+  /** A sort of the matches themselves; sorting one page that a merged arm returned (SCAN (subquery-n)) is fine. */
+  const sortsMatches = (lines: string[]): boolean =>
+    lines.some((line, i) => line.startsWith('USE TEMP B-TREE') && !(lines[i - 1] ?? '').startsWith('SCAN (subquery'));
 
   beforeAll(() => {
     db = new Database(':memory:');
@@ -31,8 +35,6 @@ describe('SQLite query plans', () => {
 
   // [name, query, the index that must drive it]
   const searches: [string, SearchQuery, string][] = [
-    ['the entity trail, newest 50', page({ entityType: 'PolicyConfiguration', entityId: '123' }), 'events_entity'],
-    ['the entity trail, next page', page({ entityType: 'PolicyConfiguration', entityId: '123', cursor }), 'events_entity'],
     ["an actor's events over one day", page({ actorType: 'user', actorId: '5', ...day }), 'events_actor'],
     ["an actor's events over one day, oldest first from a cursor", page({ actorType: 'user', actorId: '5', ...day, order: 'asc', cursor }), 'events_actor'],
     ['one event type', page({ types: ['configuration.updated'] }), 'events_type'],
@@ -57,6 +59,20 @@ describe('SQLite query plans', () => {
     });
   }
 
+  // An entity's events: its own stream through the stream index, merged with those filed elsewhere.
+  for (const [name, query] of [
+    ["an entity's newest 50 events", page({ entityType: 'PolicyConfiguration', entityId: '123' })],
+    ["an entity's events from a cursor, oldest first", page({ entityType: 'PolicyConfiguration', entityId: '123', cursor, order: 'asc' })],
+    ["an entity's failures over a day", page({ entityType: 'PolicyConfiguration', entityId: '123', outcome: 'failure', ...day })],
+  ] as const) {
+    it(`answers ${name} by merging the stream index and the off-stream entity index, each in log order`, () => {
+      const { sql, params } = searchSql('acme', query);
+      const lines = planLines(sql, params);
+      expect(lines.join(' | ')).toMatch(/MERGE \(UNION ALL\).*SEARCH e USING INDEX events_stream_version \(tenant=\? AND stream=\?\).*SEARCH e USING INDEX events_entity_off_stream \(tenant=\? AND entity_type=\? AND entity_id=\?/);
+      expect(sortsMatches(lines)).toBe(false);
+    });
+  }
+
   it('reads the system-wide trail (all tenants) in rowid order from a cursor, without sorting', () => {
     const { sql, params } = searchSql(ALL_TENANTS, page({ cursor }));
     const detail = plan(sql, params);
@@ -67,7 +83,8 @@ describe('SQLite query plans', () => {
   const stats: [string, StatsQuery, string][] = [
     ['counts by type over a day', { groupBy: 'type', ...day }, 'events_type'],
     ["an actor's counts by severity per hour", { groupBy: 'severity', actorType: 'user', actorId: '5', interval: 'hour' }, 'events_actor'],
-    ["an entity's counts by actor", { groupBy: 'actor', entityType: 'Order', entityId: '7' }, 'events_entity'],
+    ["an entity's counts by actor", { groupBy: 'actor', entityType: 'Order', entityId: '7' }, 'events_stream_version'],
+    ["an entity's counts by actor, off its stream too", { groupBy: 'actor', entityType: 'Order', entityId: '7' }, 'events_entity_off_stream'],
   ];
   for (const [name, query, index] of stats) {
     it(`computes ${name} from ${index}`, () => {

@@ -185,6 +185,24 @@ describe('SQLite store on a file', () => {
     expect(await reopened.headPosition('acme')).toBe(2);
   });
 
+  it("finds an entity's events in its own stream and in others, even where a colon makes two entities share a stream name", async () => {
+    const store = openStore();
+    const events = [
+      prepare({ entity: { type: 'a:b', id: 'c' } }), // stream a:b:c, entity (a:b, c)
+      prepare({ entity: { type: 'a', id: 'b:c' } }), // stream a:b:c too, entity (a, b:c)
+      prepare({ entity: { type: 'a', id: 'b:c' }, stream: 'saga-1' }),
+      prepare({ entity: { type: 'a:b', id: 'c' }, stream: 'saga-1' }),
+      prepare({ entity: { type: 'a', id: 'b:c' } }),
+    ];
+    await appendCommitted(store, 'acme', events);
+    const positionsOf = async (entityType: string, entityId: string, order: 'asc' | 'desc') =>
+      (await searchAllPages(store, 'acme', { entityType, entityId, order, limit: 2 })).map((e) => e.position);
+    expect(await positionsOf('a', 'b:c', 'desc')).toEqual([5, 3, 2]);
+    expect(await positionsOf('a', 'b:c', 'asc')).toEqual([2, 3, 5]);
+    expect(await positionsOf('a:b', 'c', 'desc')).toEqual([4, 1]);
+    expect(await store.stats('acme', { groupBy: 'type', entityType: 'a', entityId: 'b:c' })).toEqual([{ key: 'user.login', count: 3 }]);
+  });
+
   it('refuses a second key with the same hash', async () => {
     const store = openStore();
     await store.createKey(key());

@@ -1,41 +1,48 @@
 import type { SqliteConnection } from './SqliteConnection.ts';
 
 /**
- * Connection settings, chosen for an append-heavy log that must be durable per commit.
+ * Connection settings, chosen for an append-heavy log that must be durable per commit, measured with
+ * bench/sqlite-store-append.ts.
  *
  * - journal_mode=WAL: readers never block the writer and a commit is one sequential WAL append.
  * - synchronous=FULL: the WAL is fsynced at every commit, so an acknowledged append survives power loss
  *   (NORMAL would only survive a process crash). Group commit amortises the fsync over many requests.
- * - busy_timeout: another process (`vellum migrate`, a CLI reader) may hold the lock briefly; wait, don't fail.
- * - page_size=4096: the secondary indexes (stream, actor, entity) take inserts at scattered leaves, and every
- *   touched page is rewritten whole into the WAL; small pages keep that write amplification down. Only
- *   effective before the first table exists.
- * - cache_size=64 MiB: keeps the interior pages of every index, plus the hot leaves (index tails), in memory
- *   as the log grows to tens of millions of rows, so an insert costs no read I/O.
- * - mmap_size=1 GiB: reads of cold pages come straight from the OS page cache without a copy.
- * - wal_autocheckpoint=4000 pages (16 MiB): a checkpoint runs inside some commit and fsyncs the main file;
- *   doing it less often lets hot pages (index tails) that were rewritten many times be copied back once.
- * - journal_size_limit=64 MiB: truncate the WAL after a checkpoint so a burst doesn't leave it huge forever.
- * - temp_store=MEMORY: sorts for stats and multi-range searches never touch disk.
+ * - busy_timeout: another connection (the other thread's, `vellum migrate`, a CLI reader) may hold the
+ *   write lock for one commit; wait for it rather than fail.
+ * - page_size=4096: the scattered indexes (stream, actor, tags) dirty about one page per event and commit,
+ *   and every dirty page is written whole into the WAL and again at checkpoint: small pages keep those
+ *   writes small (1 KiB pages measured slower: deeper trees, overflowing rows). Only effective before the
+ *   first table exists.
+ * - cache_size: the writer keeps the index tails it appends to in memory (96 MiB); the query connection
+ *   needs less (32 MiB), the OS page cache holds the rest. Both count in the server's RSS, which the
+ *   issue caps at 300 MB.
+ * - mmap_size=0: mapped pages of the file would count in RSS as the log grows past it, and reads through
+ *   the map measured no faster than through the page cache here.
+ * - wal_autocheckpoint=16384 pages (64 MiB): a checkpoint copies every page written since the last one back
+ *   into the database file, inside some commit. Hot pages (index tails, interior pages) are rewritten by
+ *   many commits; a longer interval copies each of them once for many commits (at 4 MiB the checkpoints
+ *   measured a quarter of the append cost).
+ * - journal_size_limit=64 MiB: the WAL file is truncated back to this after a checkpoint resets it.
+ * - temp_store=MEMORY: the sorts of stats and merged entity searches never touch disk.
  */
-export function applyWriterPragmas(db: SqliteConnection): void {
+export function applyWriterPragmas(db: SqliteConnection, cacheMiB = 96): void {
   db.pragma('page_size = 4096');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  applyCommonPragmas(db);
-  db.pragma('wal_autocheckpoint = 4000');
+  applyCommonPragmas(db, cacheMiB);
+  db.pragma('wal_autocheckpoint = 16384');
   db.pragma('journal_size_limit = 67108864');
 }
 
-/** For the read connection (and a readonly store): cache and I/O settings only; it never writes. */
+/** For a readonly store: cache and I/O settings only; it never writes. */
 export function applyReaderPragmas(db: SqliteConnection): void {
-  applyCommonPragmas(db);
+  applyCommonPragmas(db, 32);
   db.pragma('query_only = ON');
 }
 
-function applyCommonPragmas(db: SqliteConnection): void {
+function applyCommonPragmas(db: SqliteConnection, cacheMiB: number): void {
   db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536');
-  db.pragma('mmap_size = 1073741824');
+  db.pragma(`cache_size = ${-cacheMiB * 1024}`);
+  db.pragma('mmap_size = 0');
   db.pragma('temp_store = MEMORY');
 }

@@ -1,5 +1,6 @@
 import { ALL_TENANTS, decodeCursor, encodeCursor } from '@vellum/core';
 import type { SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/core';
+import { entitySearchArms } from './entitySearchArms.ts';
 import { filterSql } from './filterSql.ts';
 import type { StatementCache } from './StatementCache.ts';
 
@@ -24,6 +25,29 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
   const drivenBy = allTenants || byStreamVersion ? undefined
     : tag !== undefined ? { tag } : query.field !== undefined ? { field: query.field } : undefined;
   const { conditions, params } = filterSql(scope, query, { globsInLogOrder: true, ...(drivenBy === undefined ? {} : { drivenBy }) });
+  const desc = query.order === 'desc';
+  const after = desc ? '<' : '>';
+  const direction = desc ? 'DESC' : 'ASC';
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor).k;
+
+  const arms = byStreamVersion || drivenBy !== undefined ? undefined : entitySearchArms(scope, query);
+  if (arms !== undefined) {
+    // Each arm walks its index in log order and stops after a page; the compound ORDER BY merges them.
+    if (cursor !== undefined) {
+      conditions.push(`e.position ${after} ?`);
+      params.push(cursor);
+    }
+    const parts = arms.map((arm) => ({
+      sql: `SELECT * FROM (SELECT e.seq AS seq, e.position AS position, e.body AS body FROM events e INDEXED BY ${arm.index} ` +
+        `WHERE ${[...conditions, arm.condition].join(' AND ')} ORDER BY ${arm.logOrderColumn} ${direction} LIMIT ?)`,
+      params: [...params, ...arm.params, query.limit + 1],
+    }));
+    return {
+      sql: `${parts.map((p) => p.sql).join(' UNION ALL ')} ORDER BY position ${direction} LIMIT ?`,
+      params: [...parts.flatMap((p) => p.params), query.limit + 1],
+    };
+  }
+
   const sortColumn = allTenants ? 'e.seq' : byStreamVersion ? 'e.stream_version' : drivenBy !== undefined ? 'd.position' : 'e.position';
   let from = 'events e';
   if (drivenBy !== undefined) {
@@ -32,10 +56,8 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
     conditions.unshift(`d.tenant = ? AND d.${column} = ?`);
     params.unshift(scope, value);
   }
-  const desc = query.order === 'desc';
-  const after = desc ? '<' : '>';
-  if (query.cursor !== undefined) {
-    const { k } = decodeCursor(query.cursor);
+  if (cursor !== undefined) {
+    const k = cursor;
     if (byStreamVersion) {
       conditions.push(`e.stream_version ${after} (SELECT c.stream_version FROM events c WHERE c.tenant = ? AND c.position = ?)`);
       params.push(scope, k);
@@ -47,7 +69,7 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   params.push(query.limit + 1);
   return {
-    sql: `SELECT e.seq AS seq, e.position AS position, e.body AS body FROM ${from} ${where} ORDER BY ${sortColumn} ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
+    sql: `SELECT e.seq AS seq, e.position AS position, e.body AS body FROM ${from} ${where} ORDER BY ${sortColumn} ${direction} LIMIT ?`,
     params,
   };
 }

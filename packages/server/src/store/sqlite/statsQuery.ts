@@ -1,14 +1,16 @@
 import type { StatsGroup, StatsQuery, StatsRow, TenantScope } from '@vellum/core';
+import { entitySearchArms } from './entitySearchArms.ts';
 import { filterSql, severityName } from './filterSql.ts';
 import type { StatementCache } from './StatementCache.ts';
 
+// Unqualified: they read from `events e` or from the merged arms of an entity filter (`matched`).
 const GROUP_KEYS: Record<StatsGroup, string> = {
-  type: 'e.type',
-  severity: 'e.severity',
-  actor: "e.actor_type || ':' || e.actor_id",
-  entityType: 'e.entity_type',
-  source: 'e.source',
-  outcome: 'e.outcome',
+  type: 'type',
+  severity: 'severity',
+  actor: "actor_type || ':' || actor_id",
+  entityType: 'entity_type',
+  source: 'source',
+  outcome: 'outcome',
 };
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
@@ -20,18 +22,30 @@ const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
  * as its rank) and as JS compares strings, which is not SQLite's byte order for every character.
  */
 export function statsSql(scope: TenantScope, query: StatsQuery): { sql: string; params: unknown[] } {
-  const { conditions, params } = filterSql(scope, query);
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const filtered = filteredEvents(scope, query);
   const key = GROUP_KEYS[query.groupBy];
   if (query.interval === undefined) {
-    return { sql: `SELECT ${key} AS key, COUNT(*) AS count FROM events e ${where} GROUP BY 1`, params };
+    return { sql: `SELECT ${key} AS key, COUNT(*) AS count FROM ${filtered.sql} GROUP BY 1`, params: filtered.params };
   }
   const n = BUCKET_MS[query.interval];
-  const bucket = `e.occurred_at - (((e.occurred_at % ${n}) + ${n}) % ${n})`;
+  const bucket = `occurred_at - (((occurred_at % ${n}) + ${n}) % ${n})`;
   return {
-    sql: `SELECT ${key} AS key, ${bucket} AS bucket, COUNT(*) AS count FROM events e ${where} GROUP BY 1, 2`,
-    params,
+    sql: `SELECT ${key} AS key, ${bucket} AS bucket, COUNT(*) AS count FROM ${filtered.sql} GROUP BY 1, 2`,
+    params: filtered.params,
   };
+}
+
+const STATS_COLUMNS = 'e.type, e.severity, e.actor_type, e.actor_id, e.entity_type, e.source, e.outcome, e.occurred_at';
+
+/** The events a stats query counts, as a FROM item: the table, or the two arms of an entity filter. */
+function filteredEvents(scope: TenantScope, query: StatsQuery): { sql: string; params: unknown[] } {
+  const { conditions, params } = filterSql(scope, query);
+  const arms = entitySearchArms(scope, query);
+  if (arms === undefined) {
+    return { sql: `events e${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`, params };
+  }
+  const parts = arms.map((arm) => `SELECT ${STATS_COLUMNS} FROM events e WHERE ${[...conditions, arm.condition].join(' AND ')}`);
+  return { sql: `(${parts.join(' UNION ALL ')}) matched`, params: arms.flatMap((arm) => [...params, ...arm.params]) };
 }
 
 interface Row {

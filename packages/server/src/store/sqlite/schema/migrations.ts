@@ -121,7 +121,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'entity index only for events outside their entity stream',
+    sql: `
+      -- An event of entity T:I usually lives in the stream "T:I", where (tenant, stream, stream_version)
+      -- already finds it in log order. Indexing it a second time by entity cost one more scattered page
+      -- per event and commit (measured about a fifth of the append cost), so the entity index now holds
+      -- only the events filed under another stream; an entity search reads both (entitySearchArms).
+      DROP INDEX events_entity;
+      CREATE INDEX events_entity_off_stream ON events (tenant, entity_type, entity_id, position, occurred_at)
+        WHERE stream <> entity_type || ':' || entity_id;
+    `,
+  },
 ];
+
+/** The condition of the partial entity index, spelled as queries must spell it for the planner to use it. */
+export const OFF_ENTITY_STREAM = "e.stream <> e.entity_type || ':' || e.entity_id";
 
 const currentVersion = (db: SqliteConnection): number =>
   (db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() as number | undefined) ?? 0;
