@@ -203,6 +203,22 @@ describe('SQLite store on a file', () => {
     expect(await store.stats('acme', { groupBy: 'type', entityType: 'a', entityId: 'b:c' })).toEqual([{ key: 'user.login', count: 3 }]);
   });
 
+  it('refuses only the batch whose event cannot be sealed or names another tenant; the rest of the commit lands', async () => {
+    const store = openStore();
+    const unsealable = prepare();
+    unsealable.event.data = { text: 'broken \ud800 surrogate' };
+    const [bad, good, foreign] = await store.append([
+      { tenant: 'acme', events: [prepare(), unsealable] },
+      { tenant: 'acme', events: [prepare()] },
+      { tenant: 'acme', events: [prepare({ tenant: 'globex' })] },
+    ]);
+    expect(expectRejected(bad, 'VALIDATION_FAILED').details[0]?.path).toBe('/events/1');
+    expect(expectCommitted(good)[0]?.position).toBe(1);
+    expectRejected(foreign, 'INTERNAL');
+    expect(await store.headPosition('acme')).toBe(1);
+    expect(await store.headPosition('globex')).toBe(0);
+  });
+
   it('refuses a second key with the same hash', async () => {
     const store = openStore();
     await store.createKey(key());

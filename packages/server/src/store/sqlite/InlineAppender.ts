@@ -5,6 +5,8 @@ import type { SqliteConnection } from './SqliteConnection.ts';
 /** How the store appends: on the calling thread (InlineAppender) or on a writer thread (AppendThread). */
 export interface Appender {
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]>;
+  /** Rejects when appends can no longer succeed (the writer thread died), so /readyz reports it. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,10 @@ export class InlineAppender implements Appender {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

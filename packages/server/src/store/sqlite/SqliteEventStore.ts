@@ -97,7 +97,7 @@ export class SqliteEventStore implements EventStore, KeyStore {
   ping(): Promise<void> {
     return this.#run(() => {
       this.#reads.get('SELECT 1').get();
-    });
+    }).then(() => this.#appender?.ping()).catch((error: unknown) => Promise.reject(storeError(error)));
   }
 
   createKey(record: ApiKeyRecord): Promise<void> {

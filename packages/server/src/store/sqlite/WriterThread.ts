@@ -41,6 +41,10 @@ class WriterThread {
     return this.#failure !== undefined;
   }
 
+  get failure(): unknown {
+    return this.#failure;
+  }
+
   send(request: Request): Promise<Extract<FromWriter, { type: 'done' }>> {
     if (this.#failure !== undefined) return Promise.reject(unavailable(this.#failure));
     const id = this.#nextId++;
@@ -93,6 +97,12 @@ export class ThreadAppender implements Appender {
     if (this.#closed !== undefined) throw new VellumError('STORE_UNAVAILABLE', { message: 'The store is closed.' });
     const [, reply] = await Promise.all([this.#opened, this.#thread.send({ type: 'append', store: this.#store, batches: batches as AppendBatch[] })]);
     return (reply.outcomes ?? []).map(outcomeFromWire);
+  }
+
+  /** Resolves once this store's connection on the thread is open; rejects once the thread has failed. */
+  async ping(): Promise<void> {
+    if (this.#thread.failed) throw unavailable(this.#thread.failure);
+    await this.#opened;
   }
 
   /** Lets the appends already sent finish (the thread answers in order), then closes the connection. */

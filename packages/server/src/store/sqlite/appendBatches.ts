@@ -143,7 +143,7 @@ function appendOne(s: AppendStatements, batch: AppendBatch, head: number, nowMs:
       position += 1;
       version += 1;
       versions.set(event.stream, version);
-      const sealed = sealEvent(event, position, version);
+      const sealed = seal(event, position, version, results.length);
       s.insertEvent.run(
         tenant, position, sealed.id, sealed.stream, version, sealed.type, severityRank(sealed.severity), sealed.outcome ?? null,
         sealed.actor.type, sealed.actor.id, sealed.entity?.type ?? null, sealed.entity?.id ?? null, sealed.source ?? null,
@@ -162,13 +162,27 @@ function appendOne(s: AppendStatements, batch: AppendBatch, head: number, nowMs:
   } catch (error) {
     s.rollbackToSavepoint.run();
     s.release.run();
-    if (isVellumError(error) && (error.code === 'STREAM_VERSION_CONFLICT' || error.code === 'IDEMPOTENCY_KEY_REUSED')) {
-      return { status: 'rejected', error };
-    }
+    // Conflicts, reused keys, an event of another tenant: this batch's own problem, not the commit's.
+    if (isVellumError(error)) return { status: 'rejected', error };
     // A constraint the checks above should have caught means a bug or a second writer outside this store;
     // refuse this batch, not the whole group commit.
     if (isConstraintError(error)) return { status: 'rejected', error: new VellumError('INTERNAL', { cause: error }) };
     throw error;
+  }
+}
+
+/**
+ * sealEvent throws on what canonical JSON cannot carry (a lone surrogate, a non-finite number). Validation
+ * should have refused it already; if not, it is this batch's fault (400), not the commit's (503).
+ */
+function seal(event: PreparedEvent['event'], position: number, version: number, index: number): ReturnType<typeof sealEvent> {
+  try {
+    return sealEvent(event, position, version);
+  } catch (cause) {
+    throw new VellumError('VALIDATION_FAILED', {
+      cause,
+      details: [{ path: `/events/${index}`, message: `cannot be stored: ${cause instanceof Error ? cause.message : String(cause)}` }],
+    });
   }
 }
 
