@@ -15,7 +15,7 @@ const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
  * Turns a validated, masked input into an event ready to append: defaults the stream
  * (`<entity.type>:<entity.id>`, else `<actor.type>:<actor.id>`), severity (`info`) and occurredAt
  * (recordedAt), normalises occurredAt to UTC ISO with milliseconds, records masked paths, and computes
- * the idempotency fingerprint over the client's content.
+ * the idempotency fingerprint over the client's content (lazily when the event has no idempotency key).
  *
  * Only the event model's fields are copied, so nothing the validator let through by accident reaches the
  * log. `expectedVersion` is a condition on the append, not part of the event: it goes to
@@ -49,8 +49,22 @@ export function prepareEvent(input: EventInput, masked: string[], ctx: PrepareCo
   if (idempotencyKey !== undefined) event.idempotencyKey = idempotencyKey;
   if (masked.length > 0) event.masked = masked;
 
-  const fingerprint = sha256Hex(canonicalJson(content));
-  return expectedVersion === undefined ? { event, fingerprint } : { event, expectedVersion, fingerprint };
+  // Only an event with an idempotency key needs its fingerprint (stores compare it with the one stored under
+  // the key), and it costs a canonical serialisation and a SHA-256 per event: computed now for those, and on
+  // first read for the rest, so the common keyless event never pays for it.
+  if (idempotencyKey !== undefined) {
+    const fingerprint = sha256Hex(canonicalJson(content));
+    return expectedVersion === undefined ? { event, fingerprint } : { event, expectedVersion, fingerprint };
+  }
+  let fingerprint: string | undefined;
+  const prepared: PreparedEvent = {
+    event,
+    get fingerprint(): string {
+      return (fingerprint ??= sha256Hex(canonicalJson(content)));
+    },
+  };
+  if (expectedVersion !== undefined) prepared.expectedVersion = expectedVersion;
+  return prepared;
 }
 
 /** Fingerprint of a whole request body, for the Idempotency-Key header: hex SHA-256 of its canonical JSON. */
