@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { sharedPlugin } from '../http/definePlugin.ts';
 import { GroupCommitWriter } from './GroupCommitWriter.ts';
 import { ingestRoutes } from './ingestRoutes.ts';
+import { pooledRandom } from './pooledRandom.ts';
 import type { IngestOptions } from '../config/VellumConfig.ts';
 
 export type IngestPluginOptions = IngestOptions;
@@ -32,5 +32,5 @@ export const ingestPlugin = sharedPlugin<IngestPluginOptions>('vellum-ingest', a
   app.addHook('onClose', async () => {
     await writer.close();
   });
-  await app.register(ingestRoutes, { random: randomBytes });
+  await app.register(ingestRoutes, { random: pooledRandom() });
 });
