@@ -39,7 +39,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   const threaded = !memory && options.writerThread !== false;
   try {
     // With a writer thread this connection only migrates, queries and stores keys: a smaller cache.
-    applyWriterPragmas(db, threaded ? 32 : 64);
+    applyWriterPragmas(db, threaded ? 16 : 64);
     const migration = migrate(db);
     const store = new SqliteEventStore(db, threaded ? new ThreadAppender(path.resolve(options.path)) : new InlineAppender(db));
     store.migrationsApplied = migration;

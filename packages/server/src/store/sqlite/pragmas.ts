@@ -13,9 +13,10 @@ import type { SqliteConnection } from './SqliteConnection.ts';
  *   and every dirty page is written whole into the WAL and again at checkpoint: small pages keep those
  *   writes small (1 KiB pages measured slower: deeper trees, overflowing rows). Only effective before the
  *   first table exists.
- * - cache_size: the writer keeps the index tails it appends to in memory (64 MiB; 1 GiB measured no
- *   faster at 400k events); the query connection gets 32 MiB; the OS page cache holds the rest. Both count
- *   in the server's RSS, which the issue caps at 300 MB (the writer thread itself adds ~35 MB).
+ * - cache_size: the writer keeps the index tails it appends to in memory (64 MiB; 16 MiB and 1 GiB
+ *   measured no different at 400k events, so this is headroom for interior pages at 10M); the query
+ *   connection gets 16 MiB; the OS page cache holds the rest. Both count in the server's RSS, which the
+ *   issue caps at 300 MB (the writer thread's own isolate adds ~35 MB).
  * - mmap_size=0: mapped pages of the file would count in RSS as the log grows past it, and reads through
  *   the map measured no faster than through the page cache here.
  * - wal_autocheckpoint=16384 pages (64 MiB): a checkpoint copies every page written since the last one back
@@ -36,7 +37,7 @@ export function applyWriterPragmas(db: SqliteConnection, cacheMiB = 64): void {
 
 /** For a readonly store: cache and I/O settings only; it never writes. */
 export function applyReaderPragmas(db: SqliteConnection): void {
-  applyCommonPragmas(db, 32);
+  applyCommonPragmas(db, 16);
   db.pragma('query_only = ON');
 }
 
