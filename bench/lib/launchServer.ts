@@ -30,10 +30,18 @@ export interface LaunchOptions {
   startTimeoutMs?: number;
 }
 
+/**
+ * Extra Node flags for the server process only, e.g. VELLUM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * to profile it under load (the profile is written when the server exits on SIGTERM).
+ */
+function serverNodeArgs(): string[] {
+  return (process.env.VELLUM_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+}
+
 export async function launchServer(options: LaunchOptions): Promise<LaunchedServer> {
   const args = options.echo
     ? ['--import', 'tsx', path.join(REPO_ROOT, 'bench/lib/echoServer.ts'), '--port', '0']
-    : [path.join(REPO_ROOT, 'bin/vellum.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
+    : [...serverNodeArgs(), path.join(REPO_ROOT, 'bin/vellum.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Request logging off by default (an operator's choice, not the ingest path); VELLUM_LOG_LEVEL=info measures it.
