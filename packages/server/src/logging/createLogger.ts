@@ -25,9 +25,14 @@ export function createLogger(options: { level: LogLevel; stream?: DestinationStr
     {
       level: options.level,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-      // Bodies are never logged: serializers keep to method, url and status.
+      // Bodies are never logged: serializers keep to method, path and status. Query values are left out too
+      // (a search by actorId or an email is personal data); only the parameter names are kept.
       serializers: {
-        req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url, id: req.id }),
+        req: (req: { method?: string; url?: string; id?: string }) => {
+          const [path, query] = (req.url ?? '').split('?', 2);
+          const names = query === undefined ? [] : [...new Set(new URLSearchParams(query).keys())];
+          return { method: req.method, url: path, ...(names.length > 0 ? { queryParams: names } : {}), id: req.id };
+        },
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
