@@ -1,17 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { seededRandom } from '../../src/testing/queryFixture.ts';
 import { DEFAULT_INGEST_LIMITS, validateAppendRequest } from '../../src/validation/validateAppendRequest.ts';
 
-/** mulberry32: a seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure can be replayed. */
+const random = seededRandom;
 
 const NASTY_STRINGS = [
   '', ' ', 'a', 'configuration.updated', 'Configuration.Updated', '..', 'a..b', '*', 'user', '5',

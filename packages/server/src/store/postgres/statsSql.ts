@@ -1,4 +1,4 @@
-import { ALL_TENANTS, SEVERITIES } from '@vellum/core';
+import { ALL_TENANTS, SEVERITIES, compareStatsRows } from '@vellum/core';
 import type { StatsGroup, StatsQuery, StatsRow, TenantScope } from '@vellum/core';
 import type { PgQueryConfig } from './PgPool.ts';
 import { filterConditions, Params } from './filterSql.ts';
@@ -41,11 +41,3 @@ export function statsRows(rows: ReadonlyArray<{ key: string | null; bucket: stri
     .sort(compareStatsRows);
 }
 
-function compareStatsRows(a: StatsRow, b: StatsRow): number {
-  const ab = a.bucket ?? '';
-  const bb = b.bucket ?? '';
-  if (ab !== bb) return ab < bb ? -1 : 1;
-  if (a.count !== b.count) return b.count - a.count;
-  if (a.key === null || b.key === null) return a.key === b.key ? 0 : a.key === null ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}

@@ -2,6 +2,7 @@ import type { StatsGroup, StatsQuery, StatsRow, TenantScope } from '@vellum/core
 import { entitySearchArms } from './entitySearchArms.ts';
 import { filterSql, severityName } from './filterSql.ts';
 import type { StatementCache } from './StatementCache.ts';
+import { compareStatsRows } from '@vellum/core';
 
 // Unqualified: they read from `events e` or from the merged arms of an entity filter (`matched`).
 const GROUP_KEYS: Record<StatsGroup, string> = {
@@ -65,12 +66,3 @@ export function eventStats(statements: StatementCache, scope: TenantScope, query
   return rows.sort(compareStatsRows);
 }
 
-/** Bucket ascending, then count descending, then key ascending with null first. */
-function compareStatsRows(a: StatsRow, b: StatsRow): number {
-  const ab = a.bucket ?? '';
-  const bb = b.bucket ?? '';
-  if (ab !== bb) return ab < bb ? -1 : 1;
-  if (a.count !== b.count) return b.count - a.count;
-  if (a.key === null || b.key === null) return a.key === b.key ? 0 : a.key === null ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
