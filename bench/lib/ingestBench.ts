@@ -14,7 +14,7 @@ import { runBareSqlite } from './baselines/bareSqlite.ts';
 import { createBarePgTable, runBarePg, type BarePgMode } from './baselines/barePostgres.ts';
 import { runEmmett } from './baselines/emmett.ts';
 
-export const BENCH_KEY = 'vk_bench_admin_0123456789abcdef0123456789abcdef';
+export const BENCH_KEY = 'vk_C5QLz3Ff9DzVFhPcsvyMBTKy3kjoVp4E5A7t';
 
 export interface IngestBenchSpec {
   args: BenchArgs;

@@ -14,6 +14,7 @@ export const ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'This route does not accept that method.' },
   STREAM_VERSION_CONFLICT: { status: 409, message: 'The stream is not at the expected version.' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, message: 'This idempotency key was already used with a different body.' },
+  ALREADY_EXISTS: { status: 409, message: 'A resource with this id already exists.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request or one of its events is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the indicated delay.' },
   OVERLOADED: { status: 503, message: 'The server is at capacity; retry after the indicated delay.' },

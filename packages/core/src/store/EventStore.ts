@@ -110,23 +110,4 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-/** An API key as stored: never the secret itself, only its hash. */
-export interface ApiKeyRecord {
-  id: string;
-  tenant: string;
-  name: string;
-  /** The first characters of the key, safe to display (`vk_3fA9…`). */
-  prefix: string;
-  /** Hex SHA-256 of the full key. */
-  hash: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface KeyStore {
-  createKey(record: ApiKeyRecord): Promise<void>;
-  findKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
-  countKeys(): Promise<number>;
-}
+export * from './AccessStore.ts';

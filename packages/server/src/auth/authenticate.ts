@@ -1,20 +1,56 @@
 import { VellumError } from '@vellum/core';
-import type { ApiKeyRecord, KeyStore } from '@vellum/core';
+import type { AccessStore, ApiKeyRecord, RateLimitSetting } from '@vellum/core';
 import { hashApiKey, hashesEqual } from './hashApiKey.ts';
-import { hasScope, type Scope } from './scopes.ts';
+import { isWellFormedApiKey } from './generateApiKey.ts';
+import { hasScope, type RouteScope } from './scopes.ts';
 import { DEFAULT_TENANT } from './ensureBootstrapKey.ts';
+
+/** What a viewer token limits its reads to, beyond its tenant: one actor, or one entity. */
+export interface ReadRestriction {
+  actor?: { type: string; id: string };
+  entity?: { type: string; id: string };
+}
 
 /** Who is calling, and for which tenant they act on this request. */
 export interface AuthContext {
+  /** An API key, or a viewer token (read-only, short-lived, possibly restricted). */
+  kind: 'key' | 'viewer';
+  /** The key's id; for a viewer token, the token's own id. */
   keyId: string;
+  /** Safe to log: the key's display prefix, or `vvt` for viewer tokens. */
   keyPrefix: string;
-  /** The tenant the key belongs to. */
+  /** The tenant the key (or token) belongs to. */
   keyTenant: string;
   scopes: readonly string[];
   admin: boolean;
   /** The tenant this request acts on: the key's, or for an admin the Vellum-Tenant header (default `default`). */
   tenant: string;
+  /** Set for viewer tokens limited to one actor or entity: every read is narrowed to it server-side. */
+  restriction: ReadRestriction | null;
+  /** The key's own rate limit (null: the server default). */
+  rateLimit: RateLimitSetting | null;
+  /** Whose bucket a request is counted against: the key's id; for a viewer token, the key that minted it. */
+  rateLimitKey: string;
 }
+
+/** A viewer token's verified contents. */
+export interface ViewerTokenClaims {
+  tokenId: string;
+  tenant: string;
+  restriction: ReadRestriction | null;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+  /** The key that minted the token (its rate limit applies to the token too). */
+  issuedBy: string;
+}
+
+/** Checks a viewer token's signature and expiry; null when it is not valid. */
+export interface ViewerTokenVerifier {
+  verify(token: string, now: number): ViewerTokenClaims | null;
+}
+
+/** Viewer tokens start with this; anything else is treated as an API key. */
+export const VIEWER_TOKEN_PREFIX = 'vvt_';
 
 export interface CredentialHeaders {
   authorization?: string | string[] | undefined;
@@ -23,8 +59,6 @@ export interface CredentialHeaders {
 }
 
 const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-/** Longer than any key we issue or accept as a bootstrap key; longer input is refused before hashing. */
-const MAX_KEY_LENGTH = 512;
 
 export const isTenantId = (s: string): boolean => TENANT_ID.test(s);
 
@@ -44,24 +78,25 @@ export function extractApiKey(headers: CredentialHeaders): string | null {
 
 /**
  * Resolves a key to its record through a short-lived cache: keys are looked up on every request, and a
- * database round trip for each would cost more than the request itself. Unknown keys are not cached, so
- * guessing cannot fill memory.
+ * database round trip for each would cost more than the request itself. The cache lives well under a second
+ * so that a revocation on any node takes effect on every node within 1 s. Unknown keys are not cached, so
+ * guessing cannot fill memory; malformed keys never reach the store at all.
  */
 export class KeyResolver {
-  readonly #keys: KeyStore;
+  readonly #keys: AccessStore;
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { record: ApiKeyRecord; until: number }>();
   static readonly MAX_CACHED = 10_000;
 
-  constructor(keys: KeyStore, options: { cacheTtlMs: number; now: () => number }) {
+  constructor(keys: AccessStore, options: { cacheTtlMs: number; now: () => number }) {
     this.#keys = keys;
     this.#ttlMs = options.cacheTtlMs;
     this.#now = options.now;
   }
 
   async resolve(key: string): Promise<ApiKeyRecord | null> {
-    if (key.length > MAX_KEY_LENGTH) return null;
+    if (!isWellFormedApiKey(key)) return null;
     const hash = hashApiKey(key);
     const now = this.#now();
     const cached = this.#cache.get(hash);
@@ -76,44 +111,97 @@ export class KeyResolver {
     }
     return record;
   }
+
+  /** Drops every cached record: this node sees a revocation it made itself at once. */
+  forget(): void {
+    this.#cache.clear();
+  }
+}
+
+export interface Verifiers {
+  keys: KeyResolver;
+  viewerTokens: ViewerTokenVerifier | null;
 }
 
 /**
  * Checks a request's credentials against the scope its route requires and settles the tenant it acts on.
- * Throws UNAUTHENTICATED (401) or FORBIDDEN (403); the same 401 for a missing, unknown, revoked or
- * expired key, so the answer does not tell a guesser which.
+ * Throws UNAUTHENTICATED (401) or FORBIDDEN (403); the same 401 for a missing, malformed, unknown, revoked
+ * or expired key, so the answer does not tell a guesser which.
  */
 export async function authenticate(
   headers: CredentialHeaders,
-  required: Scope,
-  resolver: KeyResolver,
+  required: RouteScope,
+  verifiers: Verifiers,
   now: number,
 ): Promise<AuthContext> {
-  const key = extractApiKey(headers);
-  if (key === null) throw new VellumError('UNAUTHENTICATED');
-  const record = await resolver.resolve(key);
+  const presented = extractApiKey(headers);
+  if (presented === null) throw new VellumError('UNAUTHENTICATED');
+  if (presented.startsWith(VIEWER_TOKEN_PREFIX)) return authenticateViewer(presented, headers, required, verifiers, now);
+
+  const record = await verifiers.keys.resolve(presented);
   if (record === null || record.revokedAt !== null || (record.expiresAt !== null && Date.parse(record.expiresAt) <= now)) {
-    throw new VellumError('UNAUTHENTICATED', { message: 'The API key is not valid (unknown, revoked or expired).' });
+    throw new VellumError('UNAUTHENTICATED', { message: 'The API key is not valid (malformed, unknown, revoked or expired).' });
   }
   const admin = record.scopes.includes('admin');
   if (!hasScope(record.scopes, required)) {
     throw new VellumError('FORBIDDEN', { message: `This key does not have the "${required}" scope this operation needs.` });
   }
 
-  const named = single(headers['vellum-tenant'])?.trim();
+  const named = namedTenant(headers);
   let tenant = admin ? DEFAULT_TENANT : record.tenant;
-  if (named !== undefined && named !== '') {
-    if (!isTenantId(named)) {
-      throw new VellumError('VALIDATION_FAILED', {
-        details: [{ path: '/headers/vellum-tenant', message: 'must be a tenant id: letters, digits, _ . : - (at most 64)' }],
-      });
-    }
+  if (named !== null) {
     if (!admin && named !== record.tenant) {
       throw new VellumError('FORBIDDEN', { message: 'This key belongs to another tenant; only an admin key may act for another tenant.' });
     }
     tenant = named;
   }
-  return { keyId: record.id, keyPrefix: record.prefix, keyTenant: record.tenant, scopes: record.scopes, admin, tenant };
+  return {
+    kind: 'key',
+    keyId: record.id,
+    keyPrefix: record.prefix,
+    keyTenant: record.tenant,
+    scopes: record.scopes,
+    admin,
+    tenant,
+    restriction: null,
+    rateLimit: record.rateLimit,
+    rateLimitKey: record.id,
+  };
+}
+
+function authenticateViewer(token: string, headers: CredentialHeaders, required: RouteScope, verifiers: Verifiers, now: number): AuthContext {
+  const claims = verifiers.viewerTokens?.verify(token, now) ?? null;
+  if (claims === null) throw new VellumError('UNAUTHENTICATED', { message: 'The viewer token is not valid (malformed, forged or expired).' });
+  if (required !== 'events:read' && required !== 'authenticated') {
+    throw new VellumError('FORBIDDEN', { message: 'A viewer token may only read events.' });
+  }
+  const named = namedTenant(headers);
+  if (named !== null && named !== claims.tenant) {
+    throw new VellumError('FORBIDDEN', { message: 'A viewer token reads only the tenant it was issued for.' });
+  }
+  return {
+    kind: 'viewer',
+    keyId: claims.tokenId,
+    keyPrefix: 'vvt',
+    keyTenant: claims.tenant,
+    scopes: ['events:read'],
+    admin: false,
+    tenant: claims.tenant,
+    restriction: claims.restriction,
+    rateLimit: null,
+    rateLimitKey: claims.issuedBy,
+  };
+}
+
+function namedTenant(headers: CredentialHeaders): string | null {
+  const named = single(headers['vellum-tenant'])?.trim();
+  if (named === undefined || named === '') return null;
+  if (!isTenantId(named)) {
+    throw new VellumError('VALIDATION_FAILED', {
+      details: [{ path: '/headers/vellum-tenant', message: 'must be a tenant id: letters, digits, _ . : - (at most 64)' }],
+    });
+  }
+  return named;
 }
 
 function single(v: string | string[] | undefined): string | undefined {

@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { uuidv7 } from '@vellum/core';
-import type { KeyStore } from '@vellum/core';
+import type { AccessStore } from '@vellum/core';
 import { generateApiKey, keyPrefix } from './generateApiKey.ts';
 import { hashApiKey } from './hashApiKey.ts';
 
 export const DEFAULT_TENANT = 'default';
+/** Where Vellum records its own security events (keys created and revoked, failed authentications, exports). */
+export const SYSTEM_TENANT = 'system';
+
+/** The two tenants that always exist; creating them again is a no-op, so every start may call this. */
+export async function ensureBuiltInTenants(store: AccessStore, now: number): Promise<void> {
+  const createdAt = new Date(now).toISOString();
+  await store.createTenant({ id: DEFAULT_TENANT, name: 'Default tenant', createdAt });
+  await store.createTenant({ id: SYSTEM_TENANT, name: 'Vellum itself (security audit trail)', createdAt });
+}
 
 export interface BootstrapOptions {
-  keys: KeyStore;
+  keys: AccessStore;
   /** VELLUM_BOOTSTRAP_KEY: when set, this value is the admin key. */
   bootstrapKey: string | null;
   /** Where the one-time key block goes: stdout, never the logger. */
@@ -44,6 +53,10 @@ export async function ensureBootstrapKey(options: BootstrapOptions): Promise<Boo
     createdAt: new Date(now).toISOString(),
     expiresAt: null,
     revokedAt: null,
+    rateLimit: null,
+    rotatedFrom: null,
+    lastUsedAt: null,
+    requestCount: 0,
   });
   if (bootstrapKey === null) options.announce(bootstrapBanner(key));
   return { created: true, generated: bootstrapKey === null, keyId };

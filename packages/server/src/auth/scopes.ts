@@ -2,8 +2,15 @@
 export const SCOPES = ['events:write', 'events:read', 'subscriptions:manage', 'keys:manage', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
+/**
+ * What a route requires: one scope, or `authenticated` — any valid credential, whatever its scopes (only
+ * `GET /v1/keys/self`, which tells a caller about its own key).
+ */
+export type RouteScope = Scope | 'authenticated';
 
-export function hasScope(granted: readonly string[], required: Scope): boolean {
-  return granted.includes('admin') || granted.includes(required);
+export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
+export const isRouteScope = (s: string): s is RouteScope => s === 'authenticated' || isScope(s);
+
+export function hasScope(granted: readonly string[], required: RouteScope): boolean {
+  return required === 'authenticated' || granted.includes('admin') || granted.includes(required);
 }

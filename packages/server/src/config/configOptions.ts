@@ -1,3 +1,4 @@
+import { isWellFormedApiKey } from '../auth/generateApiKey.ts';
 import { LOG_LEVELS } from './VellumConfig.ts';
 
 type Parsed = { value: unknown } | { error: string };
@@ -45,11 +46,11 @@ const boolean = (raw: unknown, fromString: boolean): Parsed => {
 
 const bootstrapKey = (raw: unknown): Parsed => {
   if (typeof raw !== 'string') return { error: 'must be a string' };
-  // Short keys are guessable, and whitespace is almost always a copy-paste accident.
-  if (raw.length < 16) return { error: 'must be at least 16 characters' };
-  if (raw.length > 256) return { error: 'must be at most 256 characters' };
-  if (!/^[\x21-\x7e]+$/.test(raw)) return { error: 'must be printable ASCII without spaces' };
-  return { value: raw };
+  // The same format as every issued key, so the bootstrap key passes the checksum test before any lookup.
+  if (!isWellFormedApiKey(raw.trim())) {
+    return { error: 'must be a Vellum API key (vk_ then 36 base62 characters ending in a checksum); make one with: npx vellum keys generate' };
+  }
+  return { value: raw.trim() };
 };
 
 const MiB = 1024 * 1024;

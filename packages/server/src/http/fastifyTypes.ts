@@ -1,6 +1,8 @@
 import type { Masker } from '@vellum/core';
-import type { AuthContext } from '../auth/authenticate.ts';
-import type { Scope } from '../auth/scopes.ts';
+import type { AuthContext, KeyResolver } from '../auth/authenticate.ts';
+import type { TenantDirectory } from '../auth/TenantDirectory.ts';
+import type { ViewerTokenService } from '../auth/viewerTokens.ts';
+import type { RouteScope } from '../auth/scopes.ts';
 import type { VellumConfig } from '../config/VellumConfig.ts';
 import type { GroupCommitWriter } from '../ingest/GroupCommitWriter.ts';
 import type { VellumMetrics } from '../ops/createMetrics.ts';
@@ -9,9 +11,14 @@ import type { VellumStore } from '../store/VellumStore.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route requires; every route declares one unless it is `public` (ops routes). */
-    scope?: Scope;
+    scope?: RouteScope;
     /** Reachable without a key: health, readiness, metrics, the OpenAPI document. */
     public?: boolean;
+    /**
+     * Self-audit: `always` records every successful call in the system tenant (exports); `viewer` records
+     * calls made with viewer tokens (searches, trails, live streams).
+     */
+    audit?: 'always' | 'viewer';
   }
   interface FastifyInstance {
     vellumConfig: VellumConfig;
@@ -19,10 +26,14 @@ declare module 'fastify' {
     store: VellumStore;
     metrics: VellumMetrics;
     writer: GroupCommitWriter;
+    /** Resolves API keys (cached briefly); `forget()` after a revocation on this node. */
+    keyResolver: KeyResolver;
+    tenants: TenantDirectory;
+    viewerTokens: ViewerTokenService;
     /** Milliseconds clock; tests pass their own. */
     clock: () => number;
     /** Every route the auth plugin saw ('GET /v1/events' → its scope, or 'public'). */
-    routeScopes: ReadonlyMap<string, Scope | 'public'>;
+    routeScopes: ReadonlyMap<string, RouteScope | 'public'>;
     /** True from the moment a graceful shutdown begins. */
     shuttingDown: () => boolean;
   }

@@ -1,6 +1,6 @@
 import { InMemoryEventStore } from '@vellum/core';
 import type { ApiKeyRecord, EventStore } from '@vellum/core';
-import { InMemoryKeyStore } from './InMemoryKeyStore.ts';
+import { InMemoryAccessStore } from './InMemoryAccessStore.ts';
 import type { VellumStore } from './VellumStore.ts';
 
 /**
@@ -8,7 +8,7 @@ import type { VellumStore } from './VellumStore.ts';
  * `events` may wrap the reference in-memory store, e.g. with a delay to simulate a slow disk.
  */
 export function createMemoryStore(events: EventStore = new InMemoryEventStore()): VellumStore {
-  const keys = new InMemoryKeyStore();
+  const keys = new InMemoryAccessStore();
   return {
     append: (batches) => events.append(batches),
     readStream: (tenant, stream, options) => events.readStream(tenant, stream, options),

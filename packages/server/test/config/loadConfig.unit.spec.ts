@@ -56,9 +56,9 @@ describe('loadConfig', () => {
   });
 
   it('accepts port 0 (a free port) and a bootstrap key', () => {
-    const { config } = loadConfig({ env: { VELLUM_BOOTSTRAP_KEY: 'vk_0123456789abcdefghij' }, flags: { port: '0' } });
+    const { config } = loadConfig({ env: { VELLUM_BOOTSTRAP_KEY: 'vk_1fUv9hXvxKaglzqY81iEyEgnXWnGz52W5X0s' }, flags: { port: '0' } });
     expect(config.port).toBe(0);
-    expect(config.bootstrapKey).toBe('vk_0123456789abcdefghij');
+    expect(config.bootstrapKey).toBe('vk_1fUv9hXvxKaglzqY81iEyEgnXWnGz52W5X0s');
   });
 
   it('lists every problem at once, each with its path and source', () => {

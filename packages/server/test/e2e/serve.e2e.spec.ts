@@ -39,7 +39,7 @@ describe('vellum serve (the real process)', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('starts on a free port with SQLite, takes an event with the bootstrap key, reads it back, and stops on SIGTERM', async () => {
-    const key = 'vk_e2e_bootstrap_key_0123456789';
+    const key = 'vk_1fUv9hXvxKaglzqY81iEyEgnXWnGz52W5X0s';
     const server = serve(['--host', '127.0.0.1', '--port', '0', '--store', `sqlite:${path.join(tmp, 'e2e.db')}`], { VELLUM_BOOTSTRAP_KEY: key });
     const url = await server.listening;
     try {
@@ -74,7 +74,7 @@ describe('vellum serve (the real process)', () => {
     const db = `sqlite:${path.join(tmp, 'fresh.db')}`;
     const first = serve(['--port', '0', '--store', db], {});
     const url = await first.listening;
-    const key = /^\s+(vk_[0-9A-Za-z]{32})$/m.exec(first.stdout())?.[1];
+    const key = /^\s+(vk_[0-9A-Za-z]{36})$/m.exec(first.stdout())?.[1];
     expect(key).toBeDefined();
     expect((await fetch(`${url}/v1/events`, { headers: { 'x-api-key': key! } })).status).toBe(200);
     first.child.kill('SIGTERM');

@@ -11,7 +11,7 @@ import type { VellumConfig } from '../../src/config/VellumConfig.ts';
 import type { VellumStore } from '../../src/store/VellumStore.ts';
 import { createLogger } from '../../src/logging/createLogger.ts';
 
-export const ADMIN_KEY = 'vk_test_admin_0123456789abcdef';
+export const ADMIN_KEY = 'vk_3BzwjvCAvyrt6CjRUuWVToxey0nPzP3wiCbZ';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 

@@ -1,6 +1,6 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
+  ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, AccessStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
   StoredEvent, StreamPage, StreamReadOptions, TenantScope,
 } from '@vellum/core';
 import type { PgPool, PgQueryConfig } from './PgPool.ts';
@@ -17,7 +17,7 @@ import { toStoreError } from './storeUnavailable.ts';
 import { columnText } from './eventColumns.ts';
 
 /** The PostgreSQL event store: several Vellum nodes may share one database (and one schema) safely. */
-export class PostgresEventStore implements EventStore, KeyStore {
+export class PostgresEventStore implements EventStore, AccessStore {
   readonly schema: string;
   readonly #pool: PgPool;
   readonly #t: TableNames;

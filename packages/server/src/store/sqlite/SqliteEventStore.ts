@@ -1,6 +1,6 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
+  ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, AccessStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
   StoredEvent, StreamPage, StreamReadOptions, TenantScope,
 } from '@vellum/core';
 import { storeError } from './appendBatches.ts';
@@ -30,7 +30,7 @@ interface ApiKeyRow {
  * migrations) runs on this thread's connection; WAL lets it read a consistent snapshot while the writer
  * commits, so a long read never holds up an append.
  */
-export class SqliteEventStore implements EventStore, KeyStore {
+export class SqliteEventStore implements EventStore, AccessStore {
   readonly #db: SqliteConnection;
   readonly #appender: Appender | undefined;
   readonly #reads: StatementCache;

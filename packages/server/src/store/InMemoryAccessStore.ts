@@ -1,7 +1,7 @@
-import type { ApiKeyRecord, KeyStore } from '@vellum/core';
+import type { ApiKeyRecord, AccessStore } from '@vellum/core';
 
 /** API keys in a Map, for tests and the `memory:` store. */
-export class InMemoryKeyStore implements KeyStore {
+export class InMemoryAccessStore implements AccessStore {
   readonly #byHash = new Map<string, ApiKeyRecord>();
 
   createKey(record: ApiKeyRecord): Promise<void> {
