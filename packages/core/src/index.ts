@@ -11,3 +11,4 @@ export * from './filter/matchesFilter.ts';
 export * from './query/cursor.ts';
 export * from './query/parseQueryParams.ts';
 export * from './store/InMemoryEventStore.ts';
+export * from './time/parseDuration.ts';

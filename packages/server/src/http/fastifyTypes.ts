@@ -7,6 +7,7 @@ import type { VellumConfig } from '../config/VellumConfig.ts';
 import type { GroupCommitWriter } from '../ingest/GroupCommitWriter.ts';
 import type { VellumMetrics } from '../ops/createMetrics.ts';
 import type { VellumStore } from '../store/VellumStore.ts';
+import type { SelfAudit } from '../audit/auditPlugin.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,6 +30,8 @@ declare module 'fastify' {
     /** Resolves API keys (cached briefly); `forget()` after a revocation on this node. */
     keyResolver: KeyResolver;
     tenants: TenantDirectory;
+    /** Vellum's own security events, recorded in the system tenant. */
+    audit: SelfAudit;
     viewerTokens: ViewerTokenService;
     /** Milliseconds clock; tests pass their own. */
     clock: () => number;
