@@ -6,3 +6,4 @@ export * from './filterCases.ts';
 export * from './referenceQueries.ts';
 export { richEventOverrides } from './contract/describeAppendContract.ts';
 export { searchAllPages } from './contract/describeSearchContract.ts';
+export * from './testAccessStore.ts';
