@@ -1,4 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { uuidv7, VellumError } from '@vellum/core';
+import type { ApiKeyRecord } from '@vellum/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routesPlugin } from '../http/definePlugin.ts';
+import { generateApiKey, keyPrefix } from '../auth/generateApiKey.ts';
+import { hashApiKey } from '../auth/hashApiKey.ts';
+import type { AuthContext } from '../auth/authenticate.ts';
+import { keyStatus, toKeyView } from './keyView.ts';
+import { parseCreateKey, parseRotateKey } from './parseKeyRequests.ts';
+import { keySchemas } from './keySchemas.ts';
 
-/** /v1/keys: create, list, show, revoke, rotate, self. */
-export const keyRoutes = routesPlugin('vellum-key-routes', async () => undefined);
+/**
+ * A non-admin key manager may only hand out — or take away — powers it holds itself: a `keys:manage` key
+ * cannot mint an `events:write` key unless it can write events, and cannot revoke an admin key.
+ */
+function requireCoveredScopes(auth: AuthContext, scopes: readonly string[], verb: string): void {
+  if (auth.admin) return;
+  const missing = scopes.filter((s) => !auth.scopes.includes(s));
+  if (missing.length > 0) {
+    throw new VellumError('FORBIDDEN', { message: `Only a key holding ${missing.join(', ')} (or an admin key) may ${verb} a key with ${missing.length > 1 ? 'those scopes' : 'that scope'}.` });
+  }
+}
+
+/** The tenant whose keys a request may see: its own; an admin may name another or `*` with `?tenant=`. */
+function keysTenant(request: FastifyRequest): string {
+  const requested = (request.query as { tenant?: unknown }).tenant;
+  if (requested === undefined) return request.auth.tenant;
+  if (!request.auth.admin && requested !== request.auth.keyTenant) {
+    throw new VellumError('FORBIDDEN', { message: "Only an admin key may list another tenant's keys." });
+  }
+  if (typeof requested !== 'string') throw new VellumError('VALIDATION_FAILED', { details: [{ path: '/query/tenant', message: 'must be given once' }] });
+  return requested;
+}
+
+async function findKey(app: FastifyInstance, request: FastifyRequest, id: string): Promise<ApiKeyRecord> {
+  const record = await app.store.findKeyById(request.auth.admin ? '*' : request.auth.tenant, id);
+  if (record === null) throw new VellumError('NOT_FOUND', { message: `There is no key "${id}" in this tenant.` });
+  return record;
+}
+
+function mint(tenant: string, now: number, fields: Pick<ApiKeyRecord, 'name' | 'scopes' | 'expiresAt' | 'rateLimit' | 'rotatedFrom'>): { secret: string; record: ApiKeyRecord } {
+  const secret = generateApiKey();
+  const record: ApiKeyRecord = {
+    id: uuidv7(now, randomBytes(10)),
+    tenant,
+    prefix: keyPrefix(secret),
+    hash: hashApiKey(secret),
+    createdAt: new Date(now).toISOString(),
+    revokedAt: null,
+    lastUsedAt: null,
+    requestCount: 0,
+    ...fields,
+  };
+  return { secret, record };
+}
+
+const keyEntity = (record: ApiKeyRecord) => ({ type: 'ApiKey', id: record.id, name: record.name });
+
+/**
+ * /v1/keys: create (the secret is in that one response and nowhere else), list, show, revoke, rotate, and
+ * `self` — a key test any credential may call. Every change is recorded in the system tenant before the
+ * answer goes out, and this node forgets its cached keys at once (other nodes within the cache's second).
+ */
+export const keyRoutes = routesPlugin('vellum-key-routes', async (app) => {
+  const { store } = app;
+
+  app.post('/v1/keys', { config: { scope: 'keys:manage' }, schema: keySchemas.create }, async (request, reply) => {
+    const now = app.clock();
+    const input = parseCreateKey(request.body, now);
+    requireCoveredScopes(request.auth, input.scopes, 'create');
+    if (input.rateLimit !== null && !request.auth.admin) {
+      throw new VellumError('FORBIDDEN', { message: 'Only an admin key may set a rate limit of its own on a key.' });
+    }
+    const { secret, record } = mint(request.auth.tenant, now, { ...input, rotatedFrom: null });
+    await store.createKey(record);
+    await app.audit.record(request, {
+      type: 'vellum.key.created', action: 'create', severity: 'medium', entity: keyEntity(record),
+      data: { keyTenant: record.tenant, scopes: record.scopes, expiresAt: record.expiresAt, rateLimit: record.rateLimit },
+    });
+    return reply.code(201).send({ key: toKeyView(record, now), secret });
+  });
+
+  app.get('/v1/keys', { config: { scope: 'keys:manage' }, schema: keySchemas.list }, async (request) => {
+    const now = app.clock();
+    const keys = await store.listKeys(keysTenant(request));
+    return { keys: keys.map((k) => toKeyView(k, now)) };
+  });
+
+  app.get('/v1/keys/self', { config: { scope: 'authenticated' }, schema: keySchemas.self }, async (request) => {
+    const { auth } = request;
+    if (auth.kind === 'viewer') {
+      return { kind: 'viewer', tenant: auth.tenant, scopes: auth.scopes, restriction: auth.restriction };
+    }
+    const record = await findKey(app, request, auth.keyId);
+    return { kind: 'key', actingTenant: auth.tenant, restriction: null, ...toKeyView(record, app.clock()) };
+  });
+
+  app.get('/v1/keys/:id', { config: { scope: 'keys:manage' }, schema: keySchemas.one }, async (request) => {
+    const { id } = request.params as { id: string };
+    return toKeyView(await findKey(app, request, id), app.clock());
+  });
+
+  app.post('/v1/keys/:id/revoke', { config: { scope: 'keys:manage' }, schema: keySchemas.revoke }, async (request) => {
+    const { id } = request.params as { id: string };
+    const now = app.clock();
+    const existing = await findKey(app, request, id);
+    requireCoveredScopes(request.auth, existing.scopes, 'revoke');
+    const revoked = (await store.revokeKey(existing.tenant, id, new Date(now).toISOString()))!;
+    app.keyResolver.forget();
+    if (existing.revokedAt === null) {
+      await app.audit.record(request, {
+        type: 'vellum.key.revoked', action: 'revoke', severity: 'high', entity: keyEntity(revoked),
+        data: { keyTenant: revoked.tenant, scopes: revoked.scopes },
+      });
+    }
+    return toKeyView(revoked, now);
+  });
+
+  app.post('/v1/keys/:id/rotate', { config: { scope: 'keys:manage' }, schema: keySchemas.rotate }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const { graceMs } = parseRotateKey(request.body);
+    const now = app.clock();
+    const existing = await findKey(app, request, id);
+    requireCoveredScopes(request.auth, existing.scopes, 'rotate');
+    if (keyStatus(existing, now) !== 'active') {
+      throw new VellumError('KEY_INACTIVE', { message: `Key "${id}" is ${keyStatus(existing, now)}; create a new key instead of rotating it.` });
+    }
+    // The replacement first: if the second step fails, the old key still works and nothing is locked out.
+    const { secret, record } = mint(existing.tenant, now, {
+      name: existing.name, scopes: existing.scopes, expiresAt: existing.expiresAt, rateLimit: existing.rateLimit, rotatedFrom: existing.id,
+    });
+    await store.createKey(record);
+    const previous = (await store.expireKeyBy(existing.tenant, id, new Date(now + graceMs).toISOString()))!;
+    app.keyResolver.forget();
+    await app.audit.record(request, {
+      type: 'vellum.key.rotated', action: 'rotate', severity: 'medium', entity: keyEntity(previous),
+      data: { keyTenant: previous.tenant, replacedBy: record.id, previousExpiresAt: previous.expiresAt },
+    });
+    return reply.code(201).send({ key: toKeyView(record, now), secret, previous: toKeyView(previous, now) });
+  });
+});
