@@ -1,5 +1,5 @@
 import { InMemoryEventStore } from '@vellum/core';
-import type { ApiKeyRecord, EventStore } from '@vellum/core';
+import type { EventStore } from '@vellum/core';
 import { InMemoryAccessStore } from './InMemoryAccessStore.ts';
 import type { VellumStore } from './VellumStore.ts';
 
@@ -8,7 +8,7 @@ import type { VellumStore } from './VellumStore.ts';
  * `events` may wrap the reference in-memory store, e.g. with a delay to simulate a slow disk.
  */
 export function createMemoryStore(events: EventStore = new InMemoryEventStore()): VellumStore {
-  const keys = new InMemoryAccessStore();
+  const access = new InMemoryAccessStore();
   return {
     append: (batches) => events.append(batches),
     readStream: (tenant, stream, options) => events.readStream(tenant, stream, options),
@@ -18,9 +18,18 @@ export function createMemoryStore(events: EventStore = new InMemoryEventStore())
     headPosition: (tenant) => events.headPosition(tenant),
     ping: () => events.ping(),
     close: () => events.close(),
-    createKey: (record: ApiKeyRecord) => keys.createKey(record),
-    findKeyByHash: (hash: string) => keys.findKeyByHash(hash),
-    countKeys: () => keys.countKeys(),
+    createTenant: (tenant) => access.createTenant(tenant),
+    getTenant: (id) => access.getTenant(id),
+    listTenants: () => access.listTenants(),
+    createKey: (record) => access.createKey(record),
+    findKeyByHash: (hash) => access.findKeyByHash(hash),
+    findKeyById: (tenant, id) => access.findKeyById(tenant, id),
+    listKeys: (tenant) => access.listKeys(tenant),
+    countKeys: () => access.countKeys(),
+    revokeKey: (tenant, id, at) => access.revokeKey(tenant, id, at),
+    expireKeyBy: (tenant, id, at) => access.expireKeyBy(tenant, id, at),
+    recordKeyUsage: (usage) => access.recordKeyUsage(usage),
+    getOrCreateSecret: (name, candidate) => access.getOrCreateSecret(name, candidate),
     migrate: () => undefined,
   };
 }

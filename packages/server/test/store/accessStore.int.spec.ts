@@ -1,0 +1,8 @@
+import { testAccessStore } from '@vellum/core/testing';
+import { createMemoryStore } from '../../src/store/createMemoryStore.ts';
+
+// Through createMemoryStore, so the suite also checks that the `memory:` store delegates every method.
+testAccessStore('memory store', async () => {
+  const store = createMemoryStore();
+  return { store, close: () => store.close() };
+});
