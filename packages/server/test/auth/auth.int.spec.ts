@@ -1,18 +1,20 @@
+import { generateApiKey } from '../../src/auth/generateApiKey.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/auth/hashApiKey.ts';
 import { createMemoryStore } from '../../src/store/createMemoryStore.ts';
 import type { VellumStore } from '../../src/store/VellumStore.ts';
 import { ADMIN_KEY, anEvent, makeTestApp, type TestApp } from '../support/testApp.ts';
 
-const WRITER_KEY = 'vk_writer_acme_000000000000000';
-const READER_KEY = 'vk_reader_acme_000000000000000';
-const EXPIRED_KEY = 'vk_expired_acme_00000000000000';
-const REVOKED_KEY = 'vk_revoked_acme_00000000000000';
+const WRITER_KEY = generateApiKey();
+const READER_KEY = generateApiKey();
+const EXPIRED_KEY = generateApiKey();
+const REVOKED_KEY = generateApiKey();
 
 async function addKey(store: VellumStore, key: string, tenant: string, scopes: string[], extra: { expiresAt?: string; revokedAt?: string } = {}) {
   await store.createKey({
     id: `id-${key}`, tenant, name: key, prefix: key.slice(0, 7), hash: hashApiKey(key), scopes,
     createdAt: new Date().toISOString(), expiresAt: extra.expiresAt ?? null, revokedAt: extra.revokedAt ?? null,
+    rateLimit: null, rotatedFrom: null, lastUsedAt: null, requestCount: 0,
   });
 }
 
@@ -24,6 +26,7 @@ describe('API keys and scopes', () => {
 
   async function appWithKeys() {
     const store = createMemoryStore();
+    for (const id of ['acme', 'globex']) await store.createTenant({ id, name: id, createdAt: new Date().toISOString() });
     await addKey(store, WRITER_KEY, 'acme', ['events:write']);
     await addKey(store, READER_KEY, 'acme', ['events:read']);
     await addKey(store, EXPIRED_KEY, 'acme', ['events:read'], { expiresAt: '2000-01-01T00:00:00.000Z' });
@@ -87,6 +90,14 @@ describe('API keys and scopes', () => {
     expect(await t.store.headPosition('default')).toBe(0);
   });
 
+  it('answers 404 when an admin names a tenant that does not exist, and writes nothing', async () => {
+    await appWithKeys();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: { ...t.auth(), 'vellum-tenant': 'nosuch' }, payload: anEvent() });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toContain('POST /v1/tenants');
+    expect(await t.store.headPosition('nosuch')).toBe(0);
+  });
+
   it('answers 403 when a non-admin key names another tenant in Vellum-Tenant, and accepts its own', async () => {
     await appWithKeys();
     const other = await search({ authorization: `Bearer ${READER_KEY}`, 'vellum-tenant': 'globex' });
@@ -117,7 +128,7 @@ describe('API keys and scopes', () => {
     const store = createMemoryStore();
     t = await makeTestApp({ store, config: { bootstrapKey: null } });
     expect(t.announced).toHaveLength(1);
-    const key = /\b(vk_[0-9A-Za-z]{32})\b/.exec(t.announced[0]!)?.[1];
+    const key = /\b(vk_[0-9A-Za-z]{36})\b/.exec(t.announced[0]!)?.[1];
     expect(key).toBeDefined();
     expect((await search({ authorization: `Bearer ${key}` })).statusCode).toBe(200);
     expect(t.logs.join('\n')).not.toContain(key);
@@ -134,6 +145,6 @@ describe('API keys and scopes', () => {
     await search({ 'x-api-key': WRITER_KEY });
     await search({ authorization: 'Bearer vk_unknown_key_123456789' });
     const all = t.logs.join('\n');
-    for (const k of [READER_KEY, WRITER_KEY, 'vk_unknown_key_123456789', ADMIN_KEY]) expect(all).not.toContain(k);
+    for (const k of [READER_KEY, WRITER_KEY, generateApiKey(), ADMIN_KEY]) expect(all).not.toContain(k);
   });
 });

@@ -1,29 +1,57 @@
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, keyPrefix } from '../../src/auth/generateApiKey.ts';
+import { readFileSync } from 'node:fs';
+import { API_KEY_PATTERN, generateApiKey, isWellFormedApiKey, keyPrefix } from '../../src/auth/generateApiKey.ts';
 import { hashApiKey, hashesEqual } from '../../src/auth/hashApiKey.ts';
 import { extractApiKey } from '../../src/auth/authenticate.ts';
 import { hasScope } from '../../src/auth/scopes.ts';
 
 describe('API key primitives', () => {
-  it('generates vk_ keys of 32 base62 characters, all different', () => {
+  it('generates vk_ keys of 36 base62 characters ending in a valid checksum, all different', () => {
     const keys = Array.from({ length: 200 }, () => generateApiKey());
-    for (const k of keys) expect(k).toMatch(/^vk_[0-9A-Za-z]{32}$/);
+    for (const k of keys) {
+      expect(k).toMatch(API_KEY_PATTERN);
+      expect(isWellFormedApiKey(k)).toBe(true);
+    }
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('uses every base62 character with no bias toward the low ones', () => {
-    const counts = new Map<string, number>();
-    for (let i = 0; i < 2000; i++) for (const c of generateApiKey().slice(3)) counts.set(c, (counts.get(c) ?? 0) + 1);
-    expect(counts.size).toBe(62);
-    const values = [...counts.values()];
-    // 64,000 draws over 62 symbols: about 1032 each; a modulo bias would skew a few by ~25%.
-    expect(Math.min(...values)).toBeGreaterThan(850);
-    expect(Math.max(...values)).toBeLessThan(1220);
+  it('matches the regular expression the README gives secret scanners', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(API_KEY_PATTERN.source);
   });
 
-  it('shows only a short prefix of a key', () => {
-    expect(keyPrefix('vk_AbCdEfGhIjKlMnOpQrStUvWxYz012345')).toBe('vk_AbCd');
-    expect(keyPrefix('0123456789abcdef')).toBe('0123');
+  it('refuses a key whose checksum does not match: every single-character typo and every truncation', () => {
+    const key = generateApiKey();
+    const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    let typos = 0;
+    for (let i = 3; i < key.length; i++) {
+      for (const c of alphabet) {
+        if (c === key[i]) continue;
+        const typo = key.slice(0, i) + c + key.slice(i + 1);
+        // CRC32 catches every single-symbol change; the base62 encoding of it keeps that property.
+        expect(isWellFormedApiKey(typo), typo).toBe(false);
+        typos++;
+      }
+    }
+    expect(typos).toBe(36 * 61);
+    expect(isWellFormedApiKey(key.slice(0, -1))).toBe(false);
+    expect(isWellFormedApiKey(`${key}0`)).toBe(false);
+    expect(isWellFormedApiKey(key.replace('vk_', 'vx_'))).toBe(false);
+    expect(isWellFormedApiKey(` ${key}`)).toBe(false);
+  });
+
+  it('draws the random part uniformly: every base62 character, no bias toward the low ones', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) for (const c of generateApiKey().slice(3, 33)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect(counts.size).toBe(62);
+    const values = [...counts.values()];
+    // 60,000 draws over 62 symbols: about 968 each; a modulo bias would skew a few by ~25%.
+    expect(Math.min(...values)).toBeGreaterThan(790);
+    expect(Math.max(...values)).toBeLessThan(1150);
+  });
+
+  it('shows only the format prefix and four characters of a key', () => {
+    expect(keyPrefix('vk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789')).toBe('vk_AbCd');
   });
 
   it('hashes keys with SHA-256 and compares hashes', () => {

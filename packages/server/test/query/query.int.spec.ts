@@ -1,8 +1,9 @@
+import { generateApiKey } from '../../src/auth/generateApiKey.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/auth/hashApiKey.ts';
 import { anEvent, makeTestApp, tempSqliteStore, type TestApp } from '../support/testApp.ts';
 
-const ACME_READER = 'vk_acme_reader_00000000000000000';
+const ACME_READER = generateApiKey();
 
 describe('query routes', () => {
   let t: TestApp;
@@ -15,6 +16,7 @@ describe('query routes', () => {
     await sqlite.store.createKey({
       id: 'k-acme', tenant: 'acme', name: 'acme reader', prefix: 'vk_acme', hash: hashApiKey(ACME_READER), scopes: ['events:read'],
       createdAt: new Date().toISOString(), expiresAt: null, revokedAt: null,
+      rateLimit: null, rotatedFrom: null, lastUsedAt: null, requestCount: 0,
     });
     t = await makeTestApp({ store: sqlite.store });
     const events = [
