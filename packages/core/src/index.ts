@@ -12,3 +12,4 @@ export * from './query/cursor.ts';
 export * from './query/parseQueryParams.ts';
 export * from './store/InMemoryEventStore.ts';
 export * from './time/parseDuration.ts';
+export * from './ratelimit/index.ts';

@@ -1,0 +1,2 @@
+export * from './TokenBucket.ts';
+export * from './TokenBucketMap.ts';
