@@ -1,5 +1,42 @@
-import type { ErrorDetail, SearchPage } from '@vellum/core';
+import type { ErrorDetail, RateLimitSetting, SearchPage, TenantRecord } from '@vellum/core';
+import type { KeyView } from '../access/keyView.ts';
 import { CliError } from './CliError.ts';
+
+/** POST /v1/keys as the CLI sends it: the server validates every field and lists every problem. */
+export interface CreateKeyBody {
+  name: string;
+  scopes: string[];
+  expiresAt?: string;
+  expiresIn?: string;
+  rateLimit?: RateLimitSetting;
+}
+
+/** The only response that carries a key's secret. */
+export interface CreatedKey {
+  key: KeyView;
+  secret: string;
+}
+
+export interface RotatedKey extends CreatedKey {
+  /** The replaced key, with the expiry its grace period gave it. */
+  previous: KeyView;
+}
+
+/** GET /v1/keys/self: a key describes itself; a viewer token only its tenant, scopes and restriction. */
+export type SelfView =
+  | ({ kind: 'key'; actingTenant: string; restriction: null } & KeyView)
+  | { kind: 'viewer'; tenant: string; scopes: string[]; restriction: Record<string, unknown> | null };
+
+interface SendOptions {
+  method?: 'GET' | 'POST';
+  params?: URLSearchParams;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** The Vellum-Tenant header: an admin key acts for this tenant instead of `default`. */
+  tenant?: string | undefined;
+  accept?: string;
+  signal?: AbortSignal | undefined;
+}
 
 /** The few HTTP calls the CLI makes to a running server, with the server's errors turned into CliErrors. */
 export class VellumClient {
@@ -20,15 +57,64 @@ export class VellumClient {
     return (await res.json()) as SearchPage;
   }
 
+  createKey(body: CreateKeyBody, tenant?: string): Promise<CreatedKey> {
+    return this.#json('/v1/keys', { method: 'POST', body, tenant });
+  }
+
+  /** `tenant: '*'` asks an admin key for every tenant's keys. */
+  async listKeys(options: { tenant?: string | undefined; all?: boolean } = {}): Promise<KeyView[]> {
+    const params = new URLSearchParams(options.all === true ? { tenant: '*' } : {});
+    return (await this.#json<{ keys: KeyView[] }>('/v1/keys', { params, tenant: options.tenant })).keys;
+  }
+
+  getKey(id: string): Promise<KeyView> {
+    return this.#json(`/v1/keys/${encodeURIComponent(id)}`);
+  }
+
+  keySelf(): Promise<SelfView> {
+    return this.#json('/v1/keys/self');
+  }
+
+  // The server refuses a POST whose JSON body is empty, so option-less POSTs send `{}`.
+  revokeKey(id: string): Promise<KeyView> {
+    return this.#json(`/v1/keys/${encodeURIComponent(id)}/revoke`, { method: 'POST', body: {} });
+  }
+
+  rotateKey(id: string, gracePeriod?: string): Promise<RotatedKey> {
+    return this.#json(`/v1/keys/${encodeURIComponent(id)}/rotate`, { method: 'POST', body: gracePeriod === undefined ? {} : { gracePeriod } });
+  }
+
+  createTenant(body: { id: string; name?: string }): Promise<TenantRecord> {
+    return this.#json('/v1/tenants', { method: 'POST', body });
+  }
+
+  async listTenants(): Promise<TenantRecord[]> {
+    return (await this.#json<{ tenants: TenantRecord[] }>('/v1/tenants')).tenants;
+  }
+
   /** A response whose body the caller streams (export). */
-  async request(path: string, params: URLSearchParams, signal?: AbortSignal): Promise<Response> {
+  request(path: string, params: URLSearchParams, signal?: AbortSignal): Promise<Response> {
+    return this.#send(path, { params, signal, accept: 'application/json, application/x-ndjson, text/csv' });
+  }
+
+  async #json<T>(path: string, options: SendOptions = {}): Promise<T> {
+    const res = await this.#send(path, options);
+    return (await res.json()) as T;
+  }
+
+  async #send(path: string, options: SendOptions): Promise<Response> {
     const url = new URL(path, this.#base);
-    url.search = params.toString();
+    url.search = options.params?.toString() ?? '';
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#key}`, accept: options.accept ?? 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.tenant !== undefined) headers['vellum-tenant'] = options.tenant;
     let res: Response;
     try {
       res = await fetch(url, {
-        headers: { authorization: `Bearer ${this.#key}`, accept: 'application/json, application/x-ndjson, text/csv' },
-        ...(signal === undefined ? {} : { signal }),
+        method: options.method ?? 'GET',
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;

@@ -5,6 +5,8 @@ import { addServeCommand } from './serveCommand.ts';
 import { addMigrateCommand } from './migrateCommand.ts';
 import { addEventsCommands } from './eventsCommands.ts';
 import { addExportCommand } from './exportCommand.ts';
+import { addKeysCommands } from './keysCommands.ts';
+import { addTenantsCommands } from './tenantsCommands.ts';
 
 /** The `vellum` command line. Output goes through `io` so tests can run it in-process. */
 export function createProgram(io: CliIO): Command {
@@ -19,5 +21,7 @@ export function createProgram(io: CliIO): Command {
   addMigrateCommand(program, io);
   addEventsCommands(program, io);
   addExportCommand(program, io);
+  addKeysCommands(program, io);
+  addTenantsCommands(program, io);
   return program;
 }
