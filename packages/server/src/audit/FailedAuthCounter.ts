@@ -9,16 +9,16 @@ const MAX_LISTED = 20;
  * failures, from which addresses and on which routes (the first few of each), and over which period.
  */
 export class FailedAuthCounter {
-  readonly #flush: (summary: SecurityEventSpec) => void;
+  readonly #flush: (summary: SecurityEventSpec) => Promise<void>;
   readonly #timer: NodeJS.Timeout;
   #count = 0;
   #since: string | null = null;
   readonly #ips = new Set<string>();
   readonly #routes = new Set<string>();
 
-  constructor(options: { flush: (summary: SecurityEventSpec) => void; intervalMs: number }) {
+  constructor(options: { flush: (summary: SecurityEventSpec) => Promise<void>; intervalMs: number }) {
     this.#flush = options.flush;
-    this.#timer = setInterval(() => this.flush(), options.intervalMs);
+    this.#timer = setInterval(() => void this.flush(), options.intervalMs);
     this.#timer.unref();
   }
 
@@ -29,8 +29,8 @@ export class FailedAuthCounter {
     if (this.#routes.size < MAX_LISTED) this.#routes.add(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`);
   }
 
-  flush(): void {
-    if (this.#count === 0) return;
+  flush(): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
     const summary: SecurityEventSpec = {
       type: 'vellum.auth.failed',
       action: 'authenticate',
@@ -43,11 +43,11 @@ export class FailedAuthCounter {
     this.#since = null;
     this.#ips.clear();
     this.#routes.clear();
-    this.#flush(summary);
+    return this.#flush(summary);
   }
 
-  close(): void {
+  close(): Promise<void> {
     clearInterval(this.#timer);
-    this.flush();
+    return this.flush();
   }
 }

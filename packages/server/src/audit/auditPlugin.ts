@@ -35,16 +35,16 @@ export const auditPlugin = sharedPlugin<Record<never, never>>('vellum-audit', as
     const outcome = await app.writer.submit(batch);
     if (outcome.status === 'rejected') throw outcome.error;
   };
-  const recordInBackground = (request: FastifyRequest | null, spec: SecurityEventSpec): void => {
+  const recordInBackground = (request: FastifyRequest | null, spec: SecurityEventSpec): Promise<void> =>
     record(request, spec).catch((err: unknown) => app.log.error({ err, type: spec.type }, 'could not record a security event'));
-  };
   app.decorate('audit', { record } satisfies SelfAudit);
 
   const failures = new FailedAuthCounter({
     flush: (summary) => recordInBackground(null, summary),
     intervalMs: 1_000,
   });
-  app.addHook('onClose', async () => failures.close());
+  // preClose runs before any plugin's onClose, while the writer still takes batches: the last summary lands.
+  app.addHook('preClose', async () => failures.close());
 
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
@@ -56,7 +56,7 @@ export const auditPlugin = sharedPlugin<Record<never, never>>('vellum-audit', as
     const auth = request.auth as FastifyRequest['auth'] | null;
     if (mode === undefined || auth === null || status >= 400) return;
     if (mode === 'always' || auth.kind === 'viewer') {
-      recordInBackground(request, {
+      void recordInBackground(request, {
         type: auth.kind === 'viewer' ? 'vellum.viewer.read' : 'vellum.export.completed',
         action: 'read',
         data: { route: request.routeOptions.url ?? request.url.split('?')[0], queryParameters: Object.keys((request.query ?? {}) as object), status },
