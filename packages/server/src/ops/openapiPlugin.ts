@@ -22,6 +22,9 @@ export async function registerOpenapi(app: FastifyInstance, version: string): Pr
       },
       tags: [
         { name: 'events', description: 'Append, search, trails, statistics, export.' },
+        { name: 'keys', description: 'API keys: create (the secret is shown once), list, revoke, rotate; the caller itself.' },
+        { name: 'tenants', description: 'Tenants (admin keys only).' },
+        { name: 'viewer', description: 'Short-lived read-only tokens for embedding the viewer.' },
         { name: 'operations', description: 'Health, readiness, metrics, this document. No key needed.' },
       ],
     },
@@ -29,7 +32,12 @@ export async function registerOpenapi(app: FastifyInstance, version: string): Pr
       const config = route.config as { scope?: string; public?: boolean } | undefined;
       if (config?.public === true || config?.scope === undefined) return { schema, url };
       const described = schema as { description?: string } | undefined;
-      const note = `Requires an API key with the \`${config.scope}\` scope (or admin). An admin key acts on the tenant \`default\` unless the Vellum-Tenant header names another.`;
+      const needs = config.scope === 'authenticated'
+        ? 'Any valid API key or viewer token.'
+        : config.scope === 'events:read'
+          ? 'Requires an API key with the `events:read` scope (or admin), or a viewer token (restricted to its tenant and, if it says so, one actor or entity).'
+          : `Requires an API key with the \`${config.scope}\` scope (or admin).`;
+      const note = `${needs} An admin key acts on the tenant \`default\` unless the Vellum-Tenant header names another.`;
       return {
         url,
         schema: {
