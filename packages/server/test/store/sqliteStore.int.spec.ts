@@ -18,6 +18,10 @@ const key = (overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
   createdAt: '2026-11-22T10:00:00.000Z',
   expiresAt: null,
   revokedAt: null,
+  rateLimit: null,
+  rotatedFrom: null,
+  lastUsedAt: null,
+  requestCount: 0,
   ...overrides,
 });
 

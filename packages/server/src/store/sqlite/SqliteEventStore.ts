@@ -1,8 +1,9 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, AccessStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
-  StoredEvent, StreamPage, StreamReadOptions, TenantScope,
+  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyUsage, SearchPage, SearchQuery, StatsQuery,
+  StatsRow, StoredEvent, StreamPage, StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
+import { SqliteAccessStatements } from './accessStatements.ts';
 import { storeError } from './appendBatches.ts';
 import type { Appender } from './InlineAppender.ts';
 import { migrate, type MigrationReport } from './schema/migrations.ts';
@@ -12,28 +13,18 @@ import { StatementCache } from './StatementCache.ts';
 import { eventStats } from './statsQuery.ts';
 import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConnection.ts';
 
-interface ApiKeyRow {
-  id: string;
-  tenant: string;
-  name: string;
-  prefix: string;
-  hash: string;
-  scopes: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
 /**
  * The SQLite event store. Appends go through an Appender — normally a writer thread with its own
- * connection, one transaction per `append` call, one call at a time. Everything else (queries, API keys,
- * migrations) runs on this thread's connection; WAL lets it read a consistent snapshot while the writer
- * commits, so a long read never holds up an append.
+ * connection, one transaction per `append` call, one call at a time. Everything else (queries, migrations,
+ * and the AccessStore's tenants, keys and secrets, whose SQL is in accessStatements.ts) runs on this
+ * thread's connection; WAL lets it read a consistent snapshot while the writer commits, so a long read
+ * never holds up an append.
  */
 export class SqliteEventStore implements EventStore, AccessStore {
   readonly #db: SqliteConnection;
   readonly #appender: Appender | undefined;
   readonly #reads: StatementCache;
+  readonly #access: SqliteAccessStatements;
   #closed = false;
   /** What the last `migrate()` did (the one run at open, unless readonly). */
   migrationsApplied: MigrationReport = { applied: [], current: 0 };
@@ -43,6 +34,7 @@ export class SqliteEventStore implements EventStore, AccessStore {
     this.#db = db;
     this.#appender = appender;
     this.#reads = new StatementCache(db);
+    this.#access = new SqliteAccessStatements(db, new StatementCache(db, 32));
   }
 
   /** Brings the schema up to date; safe to call any number of times. */
@@ -100,28 +92,52 @@ export class SqliteEventStore implements EventStore, AccessStore {
     }).then(() => this.#appender?.ping()).catch((error: unknown) => Promise.reject(storeError(error)));
   }
 
+  createTenant(tenant: TenantRecord): Promise<{ created: boolean }> {
+    return this.#write((access) => access.createTenant(tenant));
+  }
+
+  getTenant(id: string): Promise<TenantRecord | null> {
+    return this.#run(() => this.#access.getTenant(id));
+  }
+
+  listTenants(): Promise<TenantRecord[]> {
+    return this.#run(() => this.#access.listTenants());
+  }
+
   createKey(record: ApiKeyRecord): Promise<void> {
-    return this.#run(() => {
-      this.#requireWritable()
-        .prepare(`INSERT INTO api_keys (id, tenant, name, prefix, hash, scopes, created_at, expires_at, revoked_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(record.id, record.tenant, record.name, record.prefix, record.hash, JSON.stringify(record.scopes),
-          record.createdAt, record.expiresAt, record.revokedAt);
-    });
+    return this.#write((access) => access.createKey(record));
   }
 
   findKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
-    return this.#run(() => {
-      const row = this.#reads.get<ApiKeyRow>('SELECT * FROM api_keys WHERE hash = ?').get(hash);
-      return row === undefined ? null : {
-        id: row.id, tenant: row.tenant, name: row.name, prefix: row.prefix, hash: row.hash,
-        scopes: JSON.parse(row.scopes) as string[], createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at,
-      };
-    });
+    return this.#run(() => this.#access.findKeyByHash(hash));
+  }
+
+  findKeyById(tenant: TenantScope, id: string): Promise<ApiKeyRecord | null> {
+    return this.#run(() => this.#access.findKeyById(tenant, id));
+  }
+
+  listKeys(tenant: TenantScope): Promise<ApiKeyRecord[]> {
+    return this.#run(() => this.#access.listKeys(tenant));
   }
 
   countKeys(): Promise<number> {
-    return this.#run(() => this.#reads.get<number>('SELECT COUNT(*) FROM api_keys').pluck().get() as number);
+    return this.#run(() => this.#access.countKeys());
+  }
+
+  revokeKey(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> {
+    return this.#write((access) => access.revokeKey(tenant, id, at));
+  }
+
+  expireKeyBy(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> {
+    return this.#write((access) => access.expireKeyBy(tenant, id, at));
+  }
+
+  recordKeyUsage(usage: readonly KeyUsage[]): Promise<void> {
+    return this.#write((access) => access.recordKeyUsage(usage));
+  }
+
+  getOrCreateSecret(name: string, candidate: string): Promise<string> {
+    return this.#write((access) => access.getOrCreateSecret(name, candidate, new Date().toISOString()));
   }
 
   /** Lets the appends already made finish, then closes both connections. */
@@ -139,6 +155,14 @@ export class SqliteEventStore implements EventStore, AccessStore {
   #requireWritable(): SqliteConnection {
     if (this.#appender === undefined) throw readonlyError();
     return this.#db;
+  }
+
+  /** Like #run, for tenants, keys and secrets that change the database: refused on a readonly store. */
+  #write<T>(work: (access: SqliteAccessStatements) => T): Promise<T> {
+    return this.#run(() => {
+      this.#requireWritable();
+      return work(this.#access);
+    });
   }
 
   /** Runs synchronous driver work as a promise, with driver failures mapped to Vellum errors. */

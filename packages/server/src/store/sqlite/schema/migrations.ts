@@ -134,6 +134,48 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE stream <> entity_type || ':' || entity_id;
     `,
   },
+  {
+    version: 3,
+    name: 'tenants, key rate limits, rotation and usage, server secrets',
+    sql: `
+      CREATE TABLE tenants (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Until now a tenant existed by being used. Every tenant that already has keys or events is recorded,
+      -- so an upgrade doesn't make them unknown (an admin naming one in Vellum-Tenant would get a 404).
+      -- Its creation time is its first key's or first event's, whichever came first; its name is its id.
+      INSERT INTO tenants (id, name, created_at)
+        SELECT tenant, tenant, MIN(created_at) FROM (
+          SELECT tenant, created_at FROM api_keys
+          UNION ALL
+          SELECT first.tenant, strftime('%Y-%m-%dT%H:%M:%fZ', first.recorded_at / 1000.0, 'unixepoch')
+            FROM (SELECT DISTINCT tenant FROM events) AS known
+            JOIN events AS first ON first.tenant = known.tenant AND first.position = 1
+        ) GROUP BY tenant;
+
+      -- A key's own token bucket: both columns set, or both null for the server's default.
+      ALTER TABLE api_keys ADD COLUMN rate_limit_per_second REAL;
+      ALTER TABLE api_keys ADD COLUMN rate_limit_burst INTEGER
+        CHECK ((rate_limit_burst IS NULL) = (rate_limit_per_second IS NULL));
+      ALTER TABLE api_keys ADD COLUMN rotated_from TEXT;
+      -- Written about once a second per key in use (KeyUsageRecorder), never per request.
+      ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;
+      ALTER TABLE api_keys ADD COLUMN request_count INTEGER NOT NULL DEFAULT 0;
+      -- A tenant's key list, already in its order (createdAt, then id).
+      CREATE INDEX api_keys_tenant_created ON api_keys (tenant, created_at, id);
+
+      -- Secrets every node sharing the store must agree on (e.g. the viewer-token signing key). The first
+      -- writer wins (INSERT ... ON CONFLICT DO NOTHING); a value is never changed afterwards.
+      CREATE TABLE server_secrets (
+        name       TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The condition of the partial entity index, spelled as queries must spell it for the planner to use it. */
