@@ -46,6 +46,11 @@ export class TokenBucketMap {
     return bucket;
   }
 
+  /** The bucket for `name` if there is one, without making one or counting this as a use. */
+  get(name: string): TokenBucket | undefined {
+    return this.#buckets.get(name);
+  }
+
   /** Drops every bucket that is full at `now` (no different from a new one); returns how many went. */
   sweep(now: number): number {
     let dropped = 0;

@@ -16,6 +16,9 @@ describe('TokenBucketMap', () => {
     expect(map.bucket('a', LIMIT, 0).take(0).allowed).toBe(false);
     expect(map.bucket('b', LIMIT, 0).take(0)).toMatchObject({ allowed: true, remaining: 4 });
     expect(map.size).toBe(2);
+    expect(map.get('a')).toBe(map.bucket('a', LIMIT, 0));
+    expect(map.get('c')).toBeUndefined();
+    expect(map.size).toBe(2);
   });
 
   it('applies a changed limit to the existing bucket', () => {

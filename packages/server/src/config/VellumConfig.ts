@@ -18,6 +18,7 @@ export interface VellumConfig {
   limits: IngestLimits;
   ingest: IngestOptions;
   masking: MaskingConfig;
+  rateLimits: RateLimitOptions;
   /** Run store migrations when the server starts. */
   migrateOnStart: boolean;
   /** How long a graceful shutdown may take before the process exits anyway. */
@@ -33,4 +34,18 @@ export interface IngestOptions {
   retryAfterSeconds: number;
   /** /readyz fails when events are queued and no commit has finished for this long. */
   stuckAfterSeconds: number;
+}
+
+/**
+ * Token buckets that every authenticated request is counted against: its API key's and its tenant's. Each
+ * node keeps its own buckets. A rate of 0 means no limit of that kind.
+ */
+export interface RateLimitOptions {
+  /** Requests per second each API key may make (a key's own `rateLimit` overrides it). */
+  perKeyPerSecond: number;
+  /** Requests a key may save up and spend at once. */
+  perKeyBurst: number;
+  /** Requests per second all of a tenant's keys together may make, so one tenant cannot starve the others. */
+  perTenantPerSecond: number;
+  perTenantBurst: number;
 }

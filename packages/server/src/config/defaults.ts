@@ -17,6 +17,13 @@ export const DEFAULT_CONFIG: VellumConfig = Object.freeze({
     stuckAfterSeconds: 30,
   },
   masking: { defaults: true, defaultStrategy: 'partial', rules: [] },
+  // Far above what one client of a single node needs, low enough that one runaway client cannot take the whole node.
+  rateLimits: {
+    perKeyPerSecond: 1_000,
+    perKeyBurst: 2_000,
+    perTenantPerSecond: 5_000,
+    perTenantBurst: 10_000,
+  },
   migrateOnStart: true,
   shutdownTimeoutSeconds: 30,
 }) as VellumConfig;

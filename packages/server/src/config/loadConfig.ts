@@ -33,7 +33,7 @@ export interface LoadedConfig {
 }
 
 /** Sections a config file may contain as nested objects; `masking` is handed whole to compileMasking. */
-const SECTIONS = new Set(['limits', 'ingest', 'tls']);
+const SECTIONS = new Set(['limits', 'ingest', 'tls', 'rateLimits']);
 
 /**
  * Merges defaults < `--config` file < environment < flags and checks everything, throwing one
@@ -170,6 +170,14 @@ function checkCombinations(config: VellumConfig, isReadable: (p: string) => bool
   const { limits } = config;
   if (limits.maxEventBytes > limits.maxRequestBytes) {
     problem('/limits/maxEventBytes', `must not exceed limits.maxRequestBytes (${limits.maxRequestBytes})`);
+  }
+
+  // A bucket that refills but holds nothing would refuse everything; "no limit" is a rate of 0.
+  const rates = config.rateLimits;
+  for (const kind of ['perKey', 'perTenant'] as const) {
+    if (rates[`${kind}PerSecond`] > 0 && rates[`${kind}Burst`] < 1) {
+      problem(`/rateLimits/${kind}Burst`, `must be at least 1 while rateLimits.${kind}PerSecond is above 0 (a rate of 0 means no limit)`);
+    }
   }
 }
 

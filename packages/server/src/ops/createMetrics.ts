@@ -8,6 +8,7 @@ export interface VellumMetrics {
   commitBatchEvents: Histogram<never>;
   ingestQueueDepth: Gauge<never>;
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  rateLimited: Counter<'limit'>;
 }
 
 /**
@@ -52,6 +53,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Vellu
       help: 'HTTP request durations by method, route pattern and status code.',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'vellum_rate_limited_requests_total',
+      // By bucket kind only: a label per key or tenant would grow the series without bound.
+      help: 'Requests refused with 429 RATE_LIMITED, by the bucket that was empty (key, or else tenant).',
+      labelNames: ['limit'],
       registers: [registry],
     }),
   };
