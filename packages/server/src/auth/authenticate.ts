@@ -87,6 +87,7 @@ export class KeyResolver {
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { record: ApiKeyRecord; until: number }>();
+  readonly #byId = new Map<string, { record: ApiKeyRecord; until: number }>();
   static readonly MAX_CACHED = 10_000;
 
   constructor(keys: AccessStore, options: { cacheTtlMs: number; now: () => number }) {
@@ -112,9 +113,26 @@ export class KeyResolver {
     return record;
   }
 
+  /**
+   * A key by id, through the same short cache: a viewer token names the key that minted it, and stops
+   * working when that key is revoked or expires.
+   */
+  async resolveById(id: string): Promise<ApiKeyRecord | null> {
+    const now = this.#now();
+    const cached = this.#byId.get(id);
+    if (cached !== undefined && cached.until > now) return cached.record;
+    const record = await this.#keys.findKeyById('*', id);
+    if (record !== null && this.#ttlMs > 0) {
+      if (this.#byId.size >= KeyResolver.MAX_CACHED) this.#byId.clear();
+      this.#byId.set(id, { record, until: now + this.#ttlMs });
+    }
+    return record;
+  }
+
   /** Drops every cached record: this node sees a revocation it made itself at once. */
   forget(): void {
     this.#cache.clear();
+    this.#byId.clear();
   }
 }
 
@@ -139,7 +157,7 @@ export async function authenticate(
   if (presented.startsWith(VIEWER_TOKEN_PREFIX)) return authenticateViewer(presented, headers, required, verifiers, now);
 
   const record = await verifiers.keys.resolve(presented);
-  if (record === null || record.revokedAt !== null || (record.expiresAt !== null && Date.parse(record.expiresAt) <= now)) {
+  if (!isUsable(record, now)) {
     throw new VellumError('UNAUTHENTICATED', { message: 'The API key is not valid (malformed, unknown, revoked or expired).' });
   }
   const admin = record.scopes.includes('admin');
@@ -169,9 +187,15 @@ export async function authenticate(
   };
 }
 
-function authenticateViewer(token: string, headers: CredentialHeaders, required: RouteScope, verifiers: Verifiers, now: number): AuthContext {
+const isUsable = (record: ApiKeyRecord | null, now: number): record is ApiKeyRecord =>
+  record !== null && record.revokedAt === null && (record.expiresAt === null || Date.parse(record.expiresAt) > now);
+
+async function authenticateViewer(token: string, headers: CredentialHeaders, required: RouteScope, verifiers: Verifiers, now: number): Promise<AuthContext> {
   const claims = verifiers.viewerTokens?.verify(token, now) ?? null;
-  if (claims === null) throw new VellumError('UNAUTHENTICATED', { message: 'The viewer token is not valid (malformed, forged or expired).' });
+  // A token lives no longer than the key that minted it: revoking the key ends its tokens too.
+  if (claims === null || !isUsable(await verifiers.keys.resolveById(claims.issuedBy), now)) {
+    throw new VellumError('UNAUTHENTICATED', { message: 'The viewer token is not valid (malformed, forged, expired, or its key was revoked).' });
+  }
   if (required !== 'events:read' && required !== 'authenticated') {
     throw new VellumError('FORBIDDEN', { message: 'A viewer token may only read events.' });
   }

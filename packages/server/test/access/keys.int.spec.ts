@@ -110,6 +110,19 @@ describe('/v1/keys', () => {
     expect(again.json().revokedAt).toBe(revoked.json().revokedAt);
   });
 
+  it('ends the viewer tokens a key minted when the key is revoked', async () => {
+    await start();
+    const reader = (await createKey({ name: 'embedder', scopes: ['events:read'] })).json();
+    const minted = await t.app.inject({ method: 'POST', url: '/v1/viewer-tokens', headers: bearer(reader.secret), payload: {} });
+    expect(minted.statusCode).toBe(201);
+    const token = minted.json().token as string;
+    expect((await read(token)).statusCode).toBe(200);
+    await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: t.auth(), payload: {} });
+    const after = await read(token);
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.message).toContain('revoked');
+  });
+
   it('rotates a key: the new secret works now, the old one until the grace period ends, then not', async () => {
     await start();
     const old = (await createKey({ name: 'ci', scopes: ['events:read'], expiresIn: '30d' })).json();
