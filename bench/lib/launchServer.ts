@@ -45,7 +45,16 @@ export async function launchServer(options: LaunchOptions): Promise<LaunchedServ
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Request logging off by default (an operator's choice, not the ingest path); VELLUM_LOG_LEVEL=info measures it.
-    env: { ...process.env, VELLUM_BOOTSTRAP_KEY: options.apiKey, VELLUM_LOG_LEVEL: process.env.VELLUM_LOG_LEVEL ?? 'warn', ...options.env },
+    // Rate limits off: the benches drive one key far above the default limits, and figures must stay comparable
+    // with runs from before limits existed (options.env may turn them back on).
+    env: {
+      ...process.env,
+      VELLUM_BOOTSTRAP_KEY: options.apiKey,
+      VELLUM_LOG_LEVEL: process.env.VELLUM_LOG_LEVEL ?? 'warn',
+      VELLUM_RATE_LIMIT_PER_SECOND: '0',
+      VELLUM_TENANT_RATE_LIMIT_PER_SECOND: '0',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
