@@ -4,6 +4,7 @@ import type { ErrorDetail, RawQuery } from '@vellum/core';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { errorResponses, filterQueryProperties } from '../http/commonSchemas.ts';
 import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
+import { restrictFilter } from '../auth/readRestriction.ts';
 import { EXPORT_PAGE_SIZE, exportEvents, exportLines, type ExportFormat } from './exportEvents.ts';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -16,7 +17,9 @@ const exportSchema = {
   summary: 'Export every matching event, streamed',
   description:
     'The search filters; the download is streamed in constant memory. NDJSON: one stored event per line. CSV: a fixed column set ' +
-    '(RFC 4180), with cells that a spreadsheet would run as formulas (= + - @ tab CR) prefixed by a single quote.',
+    '(RFC 4180), with cells that a spreadsheet would run as formulas (= + - @ tab CR) prefixed by a single quote. ' +
+    'A viewer token limited to an actor or entity exports only those events (every page is narrowed server-side); a filter ' +
+    'naming another actor or entity is refused with 403. Every export is recorded in the system tenant.',
   querystring: {
     type: 'object',
     properties: {
@@ -42,7 +45,7 @@ function single(raw: RawQuery, name: string, allowed: readonly string[], fallbac
 export const exportRoutes = routesPlugin('vellum-export-routes', async (app) => {
   const { store } = app;
 
-  app.get('/v1/export', { config: { scope: 'events:read' }, schema: exportSchema }, async (request, reply) => {
+  app.get('/v1/export', { config: { scope: 'events:read', audit: 'always' }, schema: exportSchema }, async (request, reply) => {
     const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
     const details: ErrorDetail[] = [];
     const format = single(query, 'format', ['ndjson', 'csv'], 'ndjson', details) as ExportFormat;
@@ -51,7 +54,8 @@ export const exportRoutes = routesPlugin('vellum-export-routes', async (app) => 
     if (!parsed.ok) details.push(...parsed.details);
     if (!parsed.ok || details.length > 0) throw new VellumError('VALIDATION_FAILED', { details });
 
-    const filter = { ...parsed.value, order };
+    // Narrowed once here; exportEvents reuses this filter for every later page, so no page escapes it.
+    const filter = restrictFilter(request.auth, { ...parsed.value, order });
     const first = await store.search(tenant, { ...filter, limit: EXPORT_PAGE_SIZE });
     const body = Readable.from(exportLines(exportEvents(store, tenant, filter, first), format), { objectMode: false });
     const stamp = new Date(app.clock()).toISOString().replace(/[:.]/g, '-');

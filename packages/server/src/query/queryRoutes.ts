@@ -3,17 +3,26 @@ import type { RawQuery, ValidationResult } from '@vellum/core';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { errorResponses, filterQueryProperties, storedEventSchema } from '../http/commonSchemas.ts';
 import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
+import { isWithinRestriction, restrictFilter } from '../auth/readRestriction.ts';
 import { parseStreamParams } from './parseStreamParams.ts';
+import { readTrail } from './readTrail.ts';
 
 function valid<T>(result: ValidationResult<T>): T {
   if (!result.ok) throw new VellumError('VALIDATION_FAILED', { details: result.details });
   return result.value;
 }
 
+/** Said once, in every read route's description: what a restricted viewer token sees. */
+const RESTRICTED =
+  ' A viewer token limited to an actor or entity sees only those events: its filters are narrowed server-side, ' +
+  'and one naming another actor or entity is refused with 403.';
+
 const searchSchema = {
   tags: ['events'],
   summary: 'Search the log',
-  description: 'Filters narrow; absent means any. Keyset pagination: pass nextCursor back as cursor; stable under concurrent appends.',
+  description:
+    'Filters narrow; absent means any. Keyset pagination: pass nextCursor back as cursor; stable under concurrent appends. ' +
+    'A cursor is only a position: the filters (and a viewer token\'s restriction) apply to every page.' + RESTRICTED,
   querystring: {
     type: 'object',
     properties: {
@@ -39,7 +48,7 @@ const searchSchema = {
 const getByIdSchema = {
   tags: ['events'],
   summary: 'One event',
-  description: "404 for an unknown id and for another tenant's event alike.",
+  description: "404 for an unknown id, for another tenant's event and, with a restricted viewer token, for an event outside its restriction alike.",
   params: { type: 'object', properties: { id: { type: 'string', description: 'The event id (UUIDv7).' } } },
   querystring: { type: 'object', properties: { tenant: filterQueryProperties.tenant } },
   response: { 200: { ...storedEventSchema, description: 'The event.' }, ...errorResponses(400, 401, 403, 404) },
@@ -48,6 +57,11 @@ const getByIdSchema = {
 const streamSchema = {
   tags: ['events'],
   summary: "An entity's trail: the events of one stream",
+  description:
+    'Pages by version: fromVersion and direction choose a window of limit versions. With a viewer token limited to an actor or ' +
+    'entity, the window keeps only the events within the restriction, so a page may hold fewer than limit events, or none, while ' +
+    'later versions exist (continue from fromVersion ± limit). version and streamVersion still count every event of the stream; ' +
+    'a stream with no event within the restriction answers as an empty stream (version 0).',
   params: { type: 'object', properties: { stream: { type: 'string', description: 'Stream name, e.g. PolicyConfiguration:123 (URL-encoded).' } } },
   querystring: {
     type: 'object',
@@ -70,6 +84,7 @@ const streamSchema = {
 const statsSchema = {
   tags: ['events'],
   summary: 'Counts grouped by a field, optionally per hour or day',
+  description: 'The search filters narrow what is counted.' + RESTRICTED,
   querystring: {
     type: 'object',
     required: ['groupBy'],
@@ -101,38 +116,42 @@ const statsSchema = {
   },
 } as const;
 
-/** Search, one event, an entity's trail, statistics. Thin: parse, ask the store, answer. */
+/**
+ * Search, one event, an entity's trail, statistics. Thin: parse, narrow to the caller's viewer-token
+ * restriction (readRestriction), ask the store, answer.
+ */
 export const queryRoutes = routesPlugin('vellum-query-routes', async (app) => {
   const { store } = app;
 
-  app.get('/v1/events', { config: { scope: 'events:read' }, schema: searchSchema }, async (request) => {
+  app.get('/v1/events', { config: { scope: 'events:read', audit: 'viewer' }, schema: searchSchema }, async (request) => {
     const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
-    const page = await store.search(tenant, valid(parseSearchParams(query)));
+    const page = await store.search(tenant, restrictFilter(request.auth, valid(parseSearchParams(query))));
     return { events: page.events, nextCursor: page.nextCursor };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/events/:id', { config: { scope: 'events:read' }, schema: getByIdSchema }, async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/events/:id', { config: { scope: 'events:read', audit: 'viewer' }, schema: getByIdSchema }, async (request) => {
     const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
     const extra = Object.keys(query);
     if (extra.length > 0) {
       throw new VellumError('VALIDATION_FAILED', { details: extra.map((name) => ({ path: `/query/${name}`, message: 'is not a parameter of this route' })) });
     }
     const event = await store.getById(tenant, request.params.id);
-    if (event === null) throw new VellumError('NOT_FOUND', { message: 'No event with this id.' });
+    // Outside the restriction reads exactly like no such event: a viewer cannot tell that the id exists.
+    if (event === null || !isWithinRestriction(request.auth, event)) throw new VellumError('NOT_FOUND', { message: 'No event with this id.' });
     return event;
   });
 
-  app.get<{ Params: { stream: string } }>('/v1/streams/:stream/events', { config: { scope: 'events:read' }, schema: streamSchema }, async (request) => {
+  app.get<{ Params: { stream: string } }>('/v1/streams/:stream/events', { config: { scope: 'events:read', audit: 'viewer' }, schema: streamSchema }, async (request) => {
     const options = valid(parseStreamParams(request.query as RawQuery));
     const { stream } = request.params;
     if (stream === '') {
       throw new VellumError('VALIDATION_FAILED', { details: [{ path: '/params/stream', message: 'must not be empty' }] });
     }
-    return store.readStream(request.auth.tenant, stream, options);
+    return readTrail(store, request.auth, stream, options);
   });
 
-  app.get('/v1/stats', { config: { scope: 'events:read' }, schema: statsSchema }, async (request) => {
+  app.get('/v1/stats', { config: { scope: 'events:read', audit: 'viewer' }, schema: statsSchema }, async (request) => {
     const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
-    return { groups: await store.stats(tenant, valid(parseStatsParams(query))) };
+    return { groups: await store.stats(tenant, restrictFilter(request.auth, valid(parseStatsParams(query)))) };
   });
 });
