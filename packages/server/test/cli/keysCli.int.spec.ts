@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runCli } from '../../src/cli/runCli.ts';
 import { createProgram } from '../../src/cli/createProgram.ts';
 import { isWellFormedApiKey } from '../../src/auth/generateApiKey.ts';
-import { ADMIN_KEY, anEvent, makeTestApp, type TestApp } from '../support/testApp.ts';
+import { ADMIN_KEY, anEvent, makeTestApp, tempSqliteStore, type TestApp } from '../support/testApp.ts';
 import { captureIO } from '../support/captureIO.ts';
 
 const SECRET = /vk_[0-9A-Za-z]{36}/g;
@@ -12,13 +12,18 @@ const HOUR = 3_600_000;
 describe('vellum keys against a running server', () => {
   let t: TestApp;
   let url: string;
+  let cleanup: () => void;
 
+  // The default store, as `vellum serve` runs it, behind a real listening socket.
   beforeAll(async () => {
-    t = await makeTestApp({ config: { logLevel: 'silent' } });
+    const sqlite = await tempSqliteStore();
+    cleanup = sqlite.cleanup;
+    t = await makeTestApp({ store: sqlite.store, config: { logLevel: 'silent' } });
     url = await t.app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await t.app.close();
+    cleanup();
   });
 
   const run = async (args: string[], key = ADMIN_KEY) => {
@@ -98,6 +103,15 @@ describe('vellum keys against a running server', () => {
       expect(k).not.toHaveProperty('hash');
       expect(k).not.toHaveProperty('secret');
     }
+  });
+
+  it('shows a control character in a key name as ?, so a name cannot drive the terminal', async () => {
+    // The server refuses C0 controls in names but not C1 ones such as U+009B, the one-byte CSI.
+    const created = await runJson<Created>(['keys', 'create', '--name', 'evil\u009b2Jname', '--scope', 'events:read']);
+    const { out } = await run(['keys', 'list']);
+    expect(out).toMatch(new RegExp(`^${created.key.id}\\s+evil\\?2Jname\\s`, 'm'));
+    expect(out).not.toContain('\u009b');
+    expect((await run(['keys', 'show', created.key.id])).out).toMatch(/^name:\s+evil\?2Jname$/m);
   });
 
   it('shows one key, and tells a key what it is', async () => {

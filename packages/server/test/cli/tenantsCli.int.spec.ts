@@ -2,19 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { runCli } from '../../src/cli/runCli.ts';
 import { createProgram } from '../../src/cli/createProgram.ts';
-import { ADMIN_KEY, anEvent, makeTestApp, type TestApp } from '../support/testApp.ts';
+import { ADMIN_KEY, anEvent, makeTestApp, tempSqliteStore, type TestApp } from '../support/testApp.ts';
 import { captureIO } from '../support/captureIO.ts';
 
 describe('vellum tenants against a running server', () => {
   let t: TestApp;
   let url: string;
+  let cleanup: () => void;
 
+  // The default store, as `vellum serve` runs it, behind a real listening socket.
   beforeAll(async () => {
-    t = await makeTestApp({ config: { logLevel: 'silent' } });
+    const sqlite = await tempSqliteStore();
+    cleanup = sqlite.cleanup;
+    t = await makeTestApp({ store: sqlite.store, config: { logLevel: 'silent' } });
     url = await t.app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await t.app.close();
+    cleanup();
   });
 
   const run = async (args: string[], key = ADMIN_KEY) => {
