@@ -1,8 +1,8 @@
 import { VellumError } from '@vellum/core';
-import type { ErrorDetail } from '@vellum/core';
+import type { AccessStore, ErrorDetail } from '@vellum/core';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { errorResponses } from '../http/commonSchemas.ts';
-import type { ReadRestriction } from './authenticate.ts';
+import type { AuthContext, ReadRestriction } from './authenticate.ts';
 import { isRestrictionValue, RESTRICTION_VALUE_CHARS, VIEWER_TOKEN_TTL } from './viewerTokens.ts';
 
 interface MintInput {
@@ -32,8 +32,8 @@ const mintSchema = {
     '(search, one event, trails, stats, export, live streams) the tenant it was minted for — the Vellum-Tenant of an admin key, ' +
     'otherwise the key\'s own. With actor and/or entity, every read is narrowed to those events server-side, whatever filter or ' +
     'cursor the viewer sends; a filter naming another actor or entity is refused with 403. The token cannot write, manage keys or ' +
-    'mint further tokens. It is signed, not stored: it stays valid until it expires, even if the minting key is revoked, so keep ' +
-    'lifetimes short. The payload is readable (base64url JSON), so put nothing secret in a restriction.',
+    'mint further tokens. It never outlives the key that mints it: ttlSeconds is cut to the life left in the key. The token is ' +
+    'signed, not stored, so keep lifetimes short. The payload is readable (base64url JSON): put nothing secret in a restriction.',
   body: {
     type: 'object',
     additionalProperties: false,
@@ -56,7 +56,7 @@ const mintSchema = {
         token: { type: 'string', description: 'vvt_<payload>.<signature>' },
         tokenId: { type: 'string', description: 'UUIDv7; reads made with the token are audited under this id.' },
         tenant: { type: 'string' },
-        expiresAt: { type: 'string', format: 'date-time' },
+        expiresAt: { type: 'string', format: 'date-time', description: 'Issue time (whole seconds) + ttlSeconds, or the key\'s own expiry if sooner.' },
         restriction: {
           type: ['object', 'null'],
           properties: { actor: partySchema('actor', 'as minted'), entity: partySchema('entity', 'as minted') },
@@ -119,6 +119,18 @@ export function parseMintRequest(body: unknown): MintInput {
   };
 }
 
+/**
+ * The seconds a token may live: what was asked, cut to the life left in the minting key, so that the token a key
+ * hands out never outlasts the key. Rounded down, so the token expires no later than the key.
+ */
+async function lifetime(store: Pick<AccessStore, 'findKeyById'>, auth: AuthContext, requested: number, now: number): Promise<number> {
+  const key = await store.findKeyById(auth.keyTenant, auth.keyId);
+  if (key?.expiresAt === null || key?.expiresAt === undefined) return requested;
+  const left = Math.floor((Date.parse(key.expiresAt) - now) / 1000);
+  if (left < 1) throw new VellumError('FORBIDDEN', { message: 'This key expires within a second; a viewer token cannot outlive the key that mints it.' });
+  return Math.min(requested, left);
+}
+
 /** POST /v1/viewer-tokens: any key that may read events may hand a narrower, shorter-lived view of them to a browser. */
 export const viewerTokenRoutes = routesPlugin('vellum-viewer-token-routes', async (app) => {
   app.post('/v1/viewer-tokens', { config: { scope: 'events:read' }, schema: mintSchema }, async (request, reply) => {
@@ -129,7 +141,8 @@ export const viewerTokenRoutes = routesPlugin('vellum-viewer-token-routes', asyn
     const input = parseMintRequest(request.body);
     const now = app.clock();
     // auth.tenant is the key's own tenant, or for an admin key the Vellum-Tenant it acts on (checked to exist).
-    const minted = app.viewerTokens.mint({ tenant: auth.tenant, restriction: input.restriction, ttlSeconds: input.ttlSeconds, issuedBy: auth.keyId }, now);
+    const ttlSeconds = await lifetime(app.store, auth, input.ttlSeconds, now);
+    const minted = app.viewerTokens.mint({ tenant: auth.tenant, restriction: input.restriction, ttlSeconds, issuedBy: auth.keyId }, now);
     const expiresAt = new Date(minted.expiresAt).toISOString();
     // Handing out read access is a security event like creating a key; recorded before the token leaves.
     await app.audit.record(request, {

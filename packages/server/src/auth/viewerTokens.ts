@@ -6,7 +6,10 @@ import type { ReadRestriction, ViewerTokenClaims, ViewerTokenVerifier } from './
 /** The store secret (AccessStore.getOrCreateSecret) that signs viewer tokens, shared by every node. */
 export const VIEWER_TOKEN_SECRET_NAME = 'viewer-token-signing-key';
 
-/** Bounds of a token's life, in seconds; the mint route's default sits between them. */
+/**
+ * A token's life in seconds, as a client may ask for it. The service itself mints down to 1 s, because a
+ * token is also cut short to the life left in the key that mints it.
+ */
 export const VIEWER_TOKEN_TTL = { min: 10, max: 86_400, default: 900 } as const;
 
 /** An actor's or entity's type and id: at most this many UTF-16 code units, as in events. */
@@ -133,8 +136,8 @@ export function createViewerTokenService(secret: Buffer, random: (n: number) => 
 
 function checkMintRequest(request: MintRequest): void {
   const { ttlSeconds, tenant, issuedBy, restriction } = request;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < VIEWER_TOKEN_TTL.min || ttlSeconds > VIEWER_TOKEN_TTL.max) {
-    throw new RangeError(`viewer token ttlSeconds must be a whole number from ${VIEWER_TOKEN_TTL.min} to ${VIEWER_TOKEN_TTL.max}`);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > VIEWER_TOKEN_TTL.max) {
+    throw new RangeError(`viewer token ttlSeconds must be a whole number from 1 to ${VIEWER_TOKEN_TTL.max}`);
   }
   if (!isTenantId(tenant)) throw new RangeError('viewer token tenant is not a tenant id');
   if (!isIssuer(issuedBy)) throw new RangeError('viewer token issuer must be a key id');

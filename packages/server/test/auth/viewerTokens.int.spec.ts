@@ -108,6 +108,23 @@ describe('viewer tokens over HTTP', () => {
       expect((await send('POST', '/v1/viewer-tokens', admin('nowhere'), {})).status).toBe(404);
     });
 
+    it('never outlives the key that mints it', async () => {
+      const addReader = async (expiresInMs: number) => {
+        const key = generateApiKey();
+        await t.store.createKey({
+          id: `id-${key}`, tenant: 'acme', name: 'short-lived', prefix: key.slice(0, 7), hash: hashApiKey(key), scopes: ['events:read'],
+          createdAt: new Date(now).toISOString(), expiresAt: new Date(now + expiresInMs).toISOString(), revokedAt: null,
+          rateLimit: null, rotatedFrom: null, lastUsedAt: null, requestCount: 0,
+        });
+        return key;
+      };
+      const soon = await addReader(60_500);
+      const capped = await send('POST', '/v1/viewer-tokens', bearer(soon), { ttlSeconds: 3600 });
+      expect(capped.json().expiresAt).toBe(new Date(now + 60_000).toISOString());
+      expect((await send('POST', '/v1/viewer-tokens', bearer(soon), { ttlSeconds: 30 })).json().expiresAt).toBe(new Date(now + 30_000).toISOString());
+      expect((await send('POST', '/v1/viewer-tokens', bearer(await addReader(500)), {})).status).toBe(403);
+    });
+
     it('needs events:read, and a key: a viewer token cannot mint another', async () => {
       expect((await send('POST', '/v1/viewer-tokens', bearer(ACME_WRITER), {})).status).toBe(403);
       const token = await mint({ actor: { type: 'user', id: '5' } });

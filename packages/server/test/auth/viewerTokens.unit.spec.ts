@@ -99,7 +99,7 @@ describe('viewer tokens: mint and verify', () => {
 
 describe('viewer tokens: expiry', () => {
   it('is valid until the last millisecond before expiresAt, and not at it', () => {
-    const { token, expiresAt } = service.mint(request({ ttlSeconds: VIEWER_TOKEN_TTL.min }), NOW);
+    const { token, expiresAt } = service.mint(request({ ttlSeconds: 1 }), NOW);
     expect(service.verify(token, expiresAt - 1)).not.toBeNull();
     expect(service.verify(token, expiresAt)).toBeNull();
     expect(service.verify(token, expiresAt + 86_400_000)).toBeNull();
@@ -194,7 +194,7 @@ describe('viewer tokens: refusals', () => {
 
 describe('viewer tokens: minting refuses what it could not verify', () => {
   it.each([
-    ['a lifetime under the minimum', { ttlSeconds: VIEWER_TOKEN_TTL.min - 1 }],
+    ['no lifetime', { ttlSeconds: 0 }],
     ['a lifetime over the maximum', { ttlSeconds: VIEWER_TOKEN_TTL.max + 1 }],
     ['a fractional lifetime', { ttlSeconds: 100.5 }],
     ['a bad tenant', { tenant: '*' }],
