@@ -150,6 +150,15 @@ describe('viewer tokens over HTTP', () => {
       for (const ttlSeconds of [10, 86_400]) expect((await send('POST', '/v1/viewer-tokens', admin('acme'), { ttlSeconds })).status).toBe(201);
     });
 
+    it('is documented in the OpenAPI document, as are restricted reads', async () => {
+      const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      const mintDoc = doc.paths['/v1/viewer-tokens'].post;
+      expect(mintDoc.summary).toMatch(/viewer token/);
+      expect(Object.keys(mintDoc.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403']));
+      expect(JSON.stringify(mintDoc)).toContain('ttlSeconds');
+      expect(doc.paths['/v1/streams/{stream}/events'].get.description).toMatch(/restriction/);
+    });
+
     it('records each minted token in the system tenant', async () => {
       const res = await send('POST', '/v1/viewer-tokens', admin('acme'), { entity: { type: 'Policy', id: '2' } });
       const audit = await send('GET', '/v1/events?type=vellum.viewer_token.created&entityId=' + res.json().tokenId, admin('system'));
