@@ -2,6 +2,7 @@ import { parseDuration } from '@vellum/core';
 import type { ErrorDetail, RateLimitSetting } from '@vellum/core';
 import { VellumError } from '@vellum/core';
 import { isScope, type Scope } from '../auth/scopes.ts';
+import { isLabel } from './isLabel.ts';
 
 export interface CreateKeyRequest {
   name: string;
@@ -37,7 +38,7 @@ export function parseCreateKey(body: unknown, now: number): CreateKeyRequest {
   const o = asObject(body, ['name', 'scopes', 'expiresAt', 'expiresIn', 'rateLimit'], details);
 
   const name = o.name;
-  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+  if (!isLabel(name, MAX_NAME)) {
     details.push({ path: '/name', message: `is required: a label of 1 to ${MAX_NAME} characters without control characters` });
   }
 

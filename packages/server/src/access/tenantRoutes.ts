@@ -3,6 +3,7 @@ import type { ErrorDetail } from '@vellum/core';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { errorResponses } from '../http/commonSchemas.ts';
 import { isTenantId } from '../auth/authenticate.ts';
+import { isLabel } from './isLabel.ts';
 
 const tenantSchema = {
   type: 'object',
@@ -21,12 +22,12 @@ function parseCreateTenant(body: unknown): { id: string; name: string } {
   if (typeof o.id !== 'string' || !isTenantId(o.id)) {
     details.push({ path: '/id', message: 'is required: letters, digits, _ . : - (starting with a letter or digit), at most 64 characters' });
   }
-  if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(o.name))) {
+  if (o.name !== undefined && !isLabel(o.name, MAX_NAME)) {
     details.push({ path: '/name', message: `must be a label of at most ${MAX_NAME} characters without control characters` });
   }
   if (details.length > 0) throw new VellumError('VALIDATION_FAILED', { details });
   const id = o.id as string;
-  return { id, name: typeof o.name === 'string' && o.name.trim() !== '' ? o.name.trim() : id };
+  return { id, name: typeof o.name === 'string' ? o.name.trim() : id };
 }
 
 /** /v1/tenants (admin): every stored row belongs to a tenant, and a tenant exists before anything is written for it. */

@@ -59,6 +59,9 @@ describe('/v1/keys', () => {
     expect(res.statusCode).toBe(400);
     const paths = res.json().error.details.map((d: { path: string }) => d.path).sort();
     expect(paths).toEqual(['/colour', '/expiresIn', '/name', '/rateLimit/burst', '/rateLimit/perSecond', '/scopes/1', '/scopes/2'].sort());
+    for (const name of ['bell\u0007', 'csi\u009b', 'half \udc00']) {
+      expect((await createKey({ name, scopes: ['events:read'] })).statusCode, JSON.stringify(name)).toBe(400);
+    }
     expect(await t.store.listKeys('acme')).toEqual([]);
   });
 

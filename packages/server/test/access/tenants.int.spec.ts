@@ -33,6 +33,11 @@ describe('/v1/tenants', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/id', '/name', '/plan']);
     expect((await create([1, 2])).statusCode).toBe(400);
+    for (const name of ['csi\u009b2J', 'lone \ud800 surrogate', ' ', 'x'.repeat(201)]) {
+      const bad = await create({ id: 'fine', name });
+      expect(bad.statusCode, JSON.stringify(name)).toBe(400);
+      expect(bad.json().error.details[0].path).toBe('/name');
+    }
     expect((await t.store.listTenants()).map((x) => x.id)).toEqual(['default', 'system']);
   });
 
