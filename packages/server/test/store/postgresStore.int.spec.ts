@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VellumError } from '@vellum/core';
-import type { AppendOutcome, AppendResult } from '@vellum/core';
+import type { ApiKeyRecord, AppendOutcome, AppendResult } from '@vellum/core';
 import { service } from '../support/services.ts';
 import pgDriver from 'pg';
 import { openPostgresStore, type PostgresEventStore } from '../../src/store/postgres/index.ts';
@@ -145,7 +145,10 @@ describe.skipIf(!pg)('PostgreSQL store', () => {
   });
 
   it('stores API keys and finds them by hash', async () => {
-    const record = { id: 'key-1', tenant: 'acme', name: 'ci', prefix: 'vk_3fA9', hash: 'ab'.repeat(32), scopes: ['events:read', 'events:write'], createdAt: '2026-11-22T10:00:00.000Z', expiresAt: null, revokedAt: null };
+    const record: ApiKeyRecord = {
+      id: 'key-1', tenant: 'acme', name: 'ci', prefix: 'vk_3fA9', hash: 'ab'.repeat(32), scopes: ['events:read', 'events:write'],
+      createdAt: '2026-11-22T10:00:00.000Z', expiresAt: null, revokedAt: null, rateLimit: null, rotatedFrom: null, lastUsedAt: null, requestCount: 0,
+    };
     const before = await store.countKeys();
     await store.createKey(record);
     expect(await store.findKeyByHash(record.hash)).toEqual(record);

@@ -1,12 +1,13 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, AccessStore, SearchPage, SearchQuery, StatsQuery, StatsRow,
-  StoredEvent, StreamPage, StreamReadOptions, TenantScope,
+  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyUsage, SearchPage, SearchQuery, StatsQuery,
+  StatsRow, StoredEvent, StreamPage, StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
-import type { PgPool, PgQueryConfig } from './PgPool.ts';
+import type { PgPool } from './PgPool.ts';
+import { PostgresAccessStore } from './PostgresAccessStore.ts';
+import { NO_TENANT, TenantPool } from './TenantPool.ts';
 import { appendBatches } from './appendBatches.ts';
 import { appendStatements, type AppendStatements } from './appendSql.ts';
-import { apiKeyRecord, createKeyQuery, keyStatements, type ApiKeyRow, type KeyStatements } from './apiKeysSql.ts';
 import { migrate } from './migrate.ts';
 import { readStreamQuery, streamStatements, type StreamStatements } from './readStreamSql.ts';
 import { searchPage, searchSql } from './searchEvents.ts';
@@ -16,24 +17,28 @@ import { statsRows, statsSql } from './statsSql.ts';
 import { toStoreError } from './storeUnavailable.ts';
 import { columnText } from './eventColumns.ts';
 
-/** The PostgreSQL event store: several Vellum nodes may share one database (and one schema) safely. */
+/**
+ * The PostgreSQL store: several Vellum nodes may share one database (and one schema) safely. Every query
+ * runs as the schema's application role under row-level security, scoped to the tenant it reads or writes
+ * (TenantPool.ts); migrations run as the connecting user.
+ */
 export class PostgresEventStore implements EventStore, AccessStore {
   readonly schema: string;
-  readonly #pool: PgPool;
+  readonly #pool: TenantPool;
   readonly #t: TableNames;
   readonly #append: AppendStatements;
   readonly #stream: StreamStatements;
-  readonly #keys: KeyStatements;
+  readonly #access: PostgresAccessStore;
   readonly #byId: { any: Statement; tenant: Statement; head: Statement };
   #closed: Promise<void> | undefined;
 
   constructor(pool: PgPool, schema: string) {
-    this.#pool = pool;
     this.schema = schema;
     this.#t = tableNames(schema);
+    this.#pool = new TenantPool(pool, this.#t);
     this.#append = appendStatements(this.#t);
     this.#stream = streamStatements(this.#t);
-    this.#keys = keyStatements(this.#t);
+    this.#access = new PostgresAccessStore(this.#pool, this.#t);
     this.#byId = {
       any: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1`),
       tenant: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1 AND tenant = $2`),
@@ -44,7 +49,7 @@ export class PostgresEventStore implements EventStore, AccessStore {
   /** Applies pending migrations; safe to call from several processes at once. Returns the versions applied. */
   async migrate(): Promise<number[]> {
     try {
-      return await migrate(this.#pool, this.#t);
+      return await this.#pool.asOwner((client) => migrate(client, this.#t));
     } catch (e) {
       throw toStoreError(e);
     }
@@ -55,7 +60,7 @@ export class PostgresEventStore implements EventStore, AccessStore {
   }
 
   async readStream(tenant: string, stream: string, options: StreamReadOptions): Promise<StreamPage> {
-    const rows = await this.#query<{ version: string; body: string | null }>(readStreamQuery(this.#stream, tenant, stream, options));
+    const rows = await this.#pool.rows<{ version: string; body: string | null }>(tenant, readStreamQuery(this.#stream, tenant, stream, options));
     return {
       stream,
       version: Number(rows[0]?.version ?? 0),
@@ -64,27 +69,28 @@ export class PostgresEventStore implements EventStore, AccessStore {
   }
 
   async search(tenant: TenantScope, query: SearchQuery): Promise<SearchPage> {
-    return searchPage(await this.#query<{ k: string; body: string }>(searchSql(this.#t, tenant, query)), query.limit);
+    return searchPage(await this.#pool.rows<{ k: string; body: string }>(tenant, searchSql(this.#t, tenant, query)), query.limit);
   }
 
   async getById(tenant: TenantScope, id: string): Promise<StoredEvent | null> {
     const q = tenant === ALL_TENANTS ? run(this.#byId.any, [columnText(id)]) : run(this.#byId.tenant, [columnText(id), columnText(tenant)]);
-    const [row] = await this.#query<{ body: string }>(q);
+    const [row] = await this.#pool.rows<{ body: string }>(tenant, q);
     return row === undefined ? null : (JSON.parse(row.body) as StoredEvent);
   }
 
   async stats(tenant: TenantScope, query: StatsQuery): Promise<StatsRow[]> {
-    return statsRows(await this.#query(statsSql(this.#t, tenant, query)), query);
+    return statsRows(await this.#pool.rows(tenant, statsSql(this.#t, tenant, query)), query);
   }
 
   async headPosition(tenant: string): Promise<number> {
-    const [row] = await this.#query<{ position: string }>(run(this.#byId.head, [columnText(tenant)]));
+    const [row] = await this.#pool.rows<{ position: string }>(tenant, run(this.#byId.head, [columnText(tenant)]));
     return Number(row?.position ?? 0);
   }
 
+  /** Ready means: a connection as the application role answers (so a missing role is "not ready" too). */
   async ping(): Promise<void> {
     try {
-      await this.#pool.query({ text: 'SELECT 1' });
+      await this.#pool.query(NO_TENANT, { text: 'SELECT 1' });
     } catch (e) {
       const error = toStoreError(e);
       // Whatever the failure, a ping that fails means "not ready": say so in the store's own terms.
@@ -97,25 +103,16 @@ export class PostgresEventStore implements EventStore, AccessStore {
     return this.#closed;
   }
 
-  async createKey(record: ApiKeyRecord): Promise<void> {
-    await this.#query(createKeyQuery(this.#keys, record));
-  }
-
-  async findKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
-    const [row] = await this.#query<ApiKeyRow>(run(this.#keys.findByHash, [columnText(hash)]));
-    return row === undefined ? null : apiKeyRecord(row);
-  }
-
-  async countKeys(): Promise<number> {
-    const [row] = await this.#query<{ n: string }>(run(this.#keys.count, []));
-    return Number(row?.n ?? 0);
-  }
-
-  async #query<R>(config: PgQueryConfig): Promise<R[]> {
-    try {
-      return (await this.#pool.query<R>(config)).rows;
-    } catch (e) {
-      throw toStoreError(e);
-    }
-  }
+  createTenant(tenant: TenantRecord): Promise<{ created: boolean }> { return this.#access.createTenant(tenant); }
+  getTenant(id: string): Promise<TenantRecord | null> { return this.#access.getTenant(id); }
+  listTenants(): Promise<TenantRecord[]> { return this.#access.listTenants(); }
+  createKey(record: ApiKeyRecord): Promise<void> { return this.#access.createKey(record); }
+  findKeyByHash(hash: string): Promise<ApiKeyRecord | null> { return this.#access.findKeyByHash(hash); }
+  findKeyById(tenant: TenantScope, id: string): Promise<ApiKeyRecord | null> { return this.#access.findKeyById(tenant, id); }
+  listKeys(tenant: TenantScope): Promise<ApiKeyRecord[]> { return this.#access.listKeys(tenant); }
+  countKeys(): Promise<number> { return this.#access.countKeys(); }
+  revokeKey(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> { return this.#access.revokeKey(tenant, id, at); }
+  expireKeyBy(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> { return this.#access.expireKeyBy(tenant, id, at); }
+  recordKeyUsage(usage: readonly KeyUsage[]): Promise<void> { return this.#access.recordKeyUsage(usage); }
+  getOrCreateSecret(name: string, candidate: string): Promise<string> { return this.#access.getOrCreateSecret(name, candidate); }
 }

@@ -1,6 +1,7 @@
 import { sealEvent } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult } from '@vellum/core';
-import type { PgClient, PgPool } from './PgPool.ts';
+import type { PgClient } from './PgPool.ts';
+import { BEGIN_ALL_TENANTS, type TenantPool } from './TenantPool.ts';
 import type { AppendStatements } from './appendSql.ts';
 import { run } from './statement.ts';
 import { appendLookups, pairKey, planAppend, settleDuplicates, type AppendLookups, type AppendPlan, type AppendState, type PlannedEvent } from './planAppend.ts';
@@ -18,22 +19,18 @@ const CHUNK = 250;
 
 /**
  * One append call = one transaction = one durable commit (the connection runs with synchronous_commit=on).
- * BEGIN; lock the tenants and read their heads (one function call); decide every batch in memory; seal and
+ * It writes for many tenants at once, so it runs in the system-wide scope ('*', set with BEGIN: no extra round
+ * trip). BEGIN; lock the tenants and read their heads (one function call); decide every batch in memory; seal and
  * insert the events chunk by chunk, the last chunk with the request keys and new heads; COMMIT.
  */
-export async function appendBatches(pool: PgPool, sql: AppendStatements, batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
+export async function appendBatches(pool: TenantPool, sql: AppendStatements, batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
   if (batches.length === 0) return [];
   const lookups = appendLookups(batches);
   for (let attempt = 1; ; attempt++) {
-    let client: PgClient;
-    try {
-      client = await pool.connect();
-    } catch (e) {
-      throw toStoreError(e);
-    }
+    const client = await pool.connect(null);
     let broken: Error | undefined;
     try {
-      await client.query({ text: 'BEGIN' });
+      await client.query({ text: BEGIN_ALL_TENANTS });
       const plan = planAppend(batches, await readState(client, sql, lookups));
       if (plan.events.length > 0 || plan.requestKeys.length > 0) await writePlan(client, sql, plan);
       await client.query({ text: 'COMMIT' });

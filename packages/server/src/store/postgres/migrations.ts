@@ -1,4 +1,6 @@
 import type { TableNames } from './sqlNames.ts';
+import { ACCESS_MIGRATION } from './accessMigration.ts';
+import { ROW_SECURITY_MIGRATION } from './rowSecurityMigration.ts';
 
 /**
  * The schema, as versioned migrations. A migration never changes once released: new needs get a new version.
@@ -170,4 +172,6 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_occurred_at ON ${t.events} USING brin (occurred_at) WITH (autosummarize = on);
     `,
   },
+  ACCESS_MIGRATION,
+  ROW_SECURITY_MIGRATION,
 ];

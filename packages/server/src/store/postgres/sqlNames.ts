@@ -3,13 +3,23 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** Quotes a string as an SQL literal (for DDL, which takes no parameters). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
 /** Fully qualified table names of one Vellum schema; queries never depend on the connection's search_path. */
 export interface TableNames {
+  /** The schema, quoted as an identifier. */
   schema: string;
+  /** The schema's name as an SQL literal (for DDL that names it in a string). */
+  schemaLiteral: string;
   events: string;
   tenantHeads: string;
   requestKeys: string;
   apiKeys: string;
+  tenants: string;
+  serverSecrets: string;
   migrations: string;
 }
 
@@ -17,10 +27,13 @@ export function tableNames(schema: string): TableNames {
   const s = quoteIdent(schema);
   return {
     schema: s,
+    schemaLiteral: quoteLiteral(schema),
     events: `${s}.events`,
     tenantHeads: `${s}.tenant_heads`,
     requestKeys: `${s}.request_keys`,
     apiKeys: `${s}.api_keys`,
+    tenants: `${s}.tenants`,
+    serverSecrets: `${s}.server_secrets`,
     migrations: `${s}.schema_migrations`,
   };
 }
