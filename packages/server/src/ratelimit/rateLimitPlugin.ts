@@ -21,6 +21,8 @@ export const rateLimitPlugin = sharedPlugin<RateLimitPluginOptions>('vellum-rate
     perTenant: limitOrNone(rateLimits.perTenantPerSecond, rateLimits.perTenantBurst),
     maxBuckets: options.maxBuckets ?? 10_000,
   });
+  // Both series exist from the start at 0, so a dashboard's rate() sees a flat line rather than no data.
+  for (const limit of ['key', 'tenant']) app.metrics.rateLimited.inc({ limit }, 0);
 
   app.addHook('onRequest', async (request, reply) => {
     // The auth hook, registered earlier, has run: every other route has request.auth or was refused.

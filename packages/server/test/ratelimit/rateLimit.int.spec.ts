@@ -79,6 +79,7 @@ describe('rate limits', () => {
 
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/^vellum_rate_limited_requests_total\{limit="key"\} 1$/m);
+    expect(metrics.body).toMatch(/^vellum_rate_limited_requests_total\{limit="tenant"\} 0$/m);
   });
 
   it('refills over time, exactly, and saves up no more than the burst', async () => {
