@@ -57,7 +57,7 @@ export const auditPlugin = sharedPlugin<Record<never, never>>('vellum-audit', as
     if (mode === undefined || auth === null || status >= 400) return;
     if (mode === 'always' || auth.kind === 'viewer') {
       void recordInBackground(request, {
-        type: auth.kind === 'viewer' ? 'vellum.viewer.read' : 'vellum.export.completed',
+        type: mode === 'always' ? 'vellum.export.completed' : 'vellum.viewer.read',
         action: 'read',
         data: { route: request.routeOptions.url ?? request.url.split('?')[0], queryParameters: Object.keys((request.query ?? {}) as object), status },
       });

@@ -29,11 +29,11 @@ const mintSchema = {
   summary: 'Mint a short-lived read-only viewer token',
   description:
     'For embedding the viewer in a page: the token (vvt_…) is sent like a key (Authorization: Bearer) and may only read ' +
-    '(search, one event, trails, stats, export, live streams) the tenant it was minted for — the Vellum-Tenant of an admin key, ' +
+    '(search, one event, trails, stats, export) the tenant it was minted for — the Vellum-Tenant of an admin key, ' +
     'otherwise the key\'s own. With actor and/or entity, every read is narrowed to those events server-side, whatever filter or ' +
     'cursor the viewer sends; a filter naming another actor or entity is refused with 403. The token cannot write, manage keys or ' +
-    'mint further tokens. It never outlives the key that mints it: ttlSeconds is cut to the life left in the key. The token is ' +
-    'signed, not stored, so keep lifetimes short. The payload is readable (base64url JSON): put nothing secret in a restriction.',
+    'mint further tokens. It never outlives the key that mints it: ttlSeconds is cut to the life left in the key, and revoking ' +
+    'the key ends its tokens (within a second on every node). The token is signed, not stored. The payload is readable (base64url JSON): put nothing secret in a restriction.',
   body: {
     type: 'object',
     additionalProperties: false,

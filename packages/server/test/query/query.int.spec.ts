@@ -13,6 +13,7 @@ describe('query routes', () => {
   beforeAll(async () => {
     const sqlite = await tempSqliteStore();
     cleanup = sqlite.cleanup;
+    await sqlite.store.createTenant({ id: 'acme', name: 'Acme', createdAt: new Date().toISOString() });
     await sqlite.store.createKey({
       id: 'k-acme', tenant: 'acme', name: 'acme reader', prefix: 'vk_acme', hash: hashApiKey(ACME_READER), scopes: ['events:read'],
       createdAt: new Date().toISOString(), expiresAt: null, revokedAt: null,
