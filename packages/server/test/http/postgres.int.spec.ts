@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { service } from '../support/services.ts';
-import { openPostgresStore } from '../../src/store/postgres/index.ts';
+import { dropStoreSchema, openPostgresStore } from '../../src/store/postgres/index.ts';
 import { anEvent, makeTestApp, type TestApp } from '../support/testApp.ts';
 
 const pgUrl = await service('postgres');
@@ -17,10 +16,7 @@ describe.skipIf(!pgUrl)('the HTTP API on PostgreSQL', () => {
   });
   afterAll(async () => {
     await t?.app.close();
-    const client = new pg.Client({ connectionString: pgUrl! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await dropStoreSchema(pgUrl!, schema);
   });
 
   const post = (payload: unknown, headers: Record<string, string> = {}) =>

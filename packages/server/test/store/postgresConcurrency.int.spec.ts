@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppendResult } from '@vellum/core';
 import { service } from '../support/services.ts';
 import { REPO_ROOT } from '../support/spawnServer.ts';
-import { openPostgresStore, type PostgresEventStore } from '../../src/store/postgres/index.ts';
+import { dropStoreSchema, openPostgresStore, type PostgresEventStore } from '../../src/store/postgres/index.ts';
 import { appendRounds } from './postgresRaceSupport.ts';
-import { dropSchema, sql, uniqueSchema } from './postgresTestSupport.ts';
+import { sql, uniqueSchema } from './postgresTestSupport.ts';
 
 const pg = await service('postgres');
 const WORKER = fileURLToPath(new URL('./postgresAppendWorker.ts', import.meta.url));
@@ -62,7 +62,7 @@ describe.skipIf(!pg)('PostgreSQL store shared by several nodes', () => {
   });
   afterAll(async () => {
     await Promise.all([nodeA?.close(), nodeB?.close()]);
-    await dropSchema(url, schema);
+    await dropStoreSchema(url, schema);
   });
 
   it('keeps positions gapless and stream versions unforked when two pools append to the same streams at once', async () => {

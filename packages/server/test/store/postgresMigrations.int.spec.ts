@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { service } from '../support/services.ts';
-import { MIGRATIONS, openPostgresStore } from '../../src/store/postgres/index.ts';
-import { dropSchema, sql, uniqueSchema } from './postgresTestSupport.ts';
+import { dropStoreSchema, MIGRATIONS, openPostgresStore } from '../../src/store/postgres/index.ts';
+import { sql, uniqueSchema } from './postgresTestSupport.ts';
 
 const pg = await service('postgres');
 
@@ -9,7 +9,7 @@ describe.skipIf(!pg)('PostgreSQL store migrations', () => {
   const url = pg as string;
   const schemas: string[] = [];
   const fresh = (label: string) => { const s = uniqueSchema(label); schemas.push(s); return s; };
-  afterAll(async () => { for (const s of schemas) await dropSchema(url, s); });
+  afterAll(async () => { for (const s of schemas) await dropStoreSchema(url, s); });
 
   const applied = (schema: string) =>
     sql<{ version: number; name: string }>(url, `SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchQuery } from '@vellum/core';
 import pgDriver from 'pg';
 import { service } from '../support/services.ts';
-import type { PostgresEventStore } from '../../src/store/postgres/index.ts';
+import { dropStoreSchema, type PostgresEventStore } from '../../src/store/postgres/index.ts';
 import type { PgQueryConfig } from '../../src/store/postgres/PgPool.ts';
 import { appendStatements } from '../../src/store/postgres/appendSql.ts';
 import { readStreamQuery, streamStatements } from '../../src/store/postgres/readStreamSql.ts';
@@ -10,7 +10,7 @@ import { searchSql } from '../../src/store/postgres/searchEvents.ts';
 import { statsSql } from '../../src/store/postgres/statsSql.ts';
 import { tableNames, type TableNames } from '../../src/store/postgres/sqlNames.ts';
 import { run } from '../../src/store/postgres/statement.ts';
-import { destroyTestStore, openTestStore, prepared, sql } from './postgresTestSupport.ts';
+import { openTestStore, prepared, sql } from './postgresTestSupport.ts';
 
 const pg = await service('postgres');
 
@@ -56,7 +56,10 @@ describe.skipIf(!pg)('PostgreSQL store query plans', () => {
     for (let i = 0; i < batches.length; i += 20) await store.append(batches.slice(i, i + 20));
     await sql(url, `ANALYZE ${t.events}`);
   }, 120_000);
-  afterAll(async () => { if (store) await destroyTestStore(url, store); });
+  afterAll(async () => {
+    await store?.close();
+    if (store) await dropStoreSchema(url, store.schema);
+  });
 
   const explain = async (q: PgQueryConfig): Promise<string[]> => {
     const [row] = await sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(url, `EXPLAIN (FORMAT JSON) ${q.text}`, [...(q.values ?? [])]);

@@ -3,9 +3,9 @@ import { VellumError } from '@vellum/core';
 import type { ApiKeyRecord, AppendOutcome, AppendResult } from '@vellum/core';
 import { service } from '../support/services.ts';
 import pgDriver from 'pg';
-import { openPostgresStore, type PostgresEventStore } from '../../src/store/postgres/index.ts';
+import { dropStoreSchema, openPostgresStore, type PostgresEventStore } from '../../src/store/postgres/index.ts';
 import { withSessionSettings } from '../../src/store/postgres/sessionSettings.ts';
-import { destroyTestStore, openTestStore, prepared, sql } from './postgresTestSupport.ts';
+import { openTestStore, prepared, sql } from './postgresTestSupport.ts';
 
 const pg = await service('postgres');
 
@@ -22,7 +22,10 @@ describe.skipIf(!pg)('PostgreSQL store', () => {
   const url = pg as string;
   let store: PostgresEventStore;
   beforeAll(async () => { store = await openTestStore(url, 'store'); });
-  afterAll(async () => { if (store) await destroyTestStore(url, store); });
+  afterAll(async () => {
+    await store?.close();
+    if (store) await dropStoreSchema(url, store.schema);
+  });
 
   it('returns exactly the sealed event from getById, readStream and search', async () => {
     const e = prepared({

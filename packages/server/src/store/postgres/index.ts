@@ -10,9 +10,15 @@
  * database or the other batches, so positions stay gapless. Events are sealed and inserted in chunks of 250
  * (binary column arrays read back with unnest()), sealing the next chunk while the database inserts this one.
  *
- * Tables: events (append-only by trigger), tenant_heads, request_keys, api_keys, schema_migrations.
+ * Tables: events (append-only by trigger), tenant_heads, request_keys, api_keys, tenants, server_secrets,
+ * schema_migrations.
+ *
+ * Tenant isolation in the database itself (migration 6, TenantPool.ts): the application's queries run as a
+ * role of their own, neither owner nor superuser, under row-level security on every tenant table; each
+ * statement sees and writes only the rows of the tenant it is scoped to ('*' = the system-wide scope).
  */
 export { openPostgresStore, POSTGRES_STORE_DEFAULTS, type PostgresStoreOptions } from './openPostgresStore.ts';
 export { PostgresEventStore } from './PostgresEventStore.ts';
 export type { PgPool, PgClient, PgQueryable, PgQueryConfig, PgResult } from './PgPool.ts';
 export { MIGRATIONS } from './migrations.ts';
+export { dropStoreSchema } from './dropStoreSchema.ts';

@@ -28,15 +28,18 @@ const grant = (privileges: string, object: string): string =>
  * and holds only the privileges below, and the tables FORCE row-level security (binding even their owner, so
  * a later data migration must set the scope too; migrate.ts sets '*').
  *
- * The role is named after the database and the schema: roles are shared by the whole cluster, and a role named
- * after the schema alone ("public" in most deployments) would be shared by every database's Vellum — a
- * staging user granted it could read production's events. A name that is not a plain lowercase identifier,
- * or too long, gets a hash of the pair instead of the tail. The name is fixed here, once, and `app_role()`
- * tells the connections which role to take.
+ * The role is named after the connecting user and the schema. Roles are shared by the whole cluster, so a name
+ * from the schema alone ("public" in most deployments) would be one role for every database's Vellum, and a
+ * staging user granted it could take it in production's database too. With the user in the name, the role's
+ * only member is a user who owns every schema it has privileges on anyway; one user's databases share it
+ * (nothing gained), and test or benchmark databases that come and go leave no role behind per database. A
+ * name that is not a plain lowercase identifier, or too long, gets a hash of the pair for a tail. The name
+ * is fixed here, once, and `app_role()` tells the connections which role to take.
  *
  * Creating it: roles have no CREATE ROLE IF NOT EXISTS. Migrations of one schema are serialised by the
- * advisory lock (migrate.ts); a concurrent creation of the same name by anything else is caught. A connecting
- * user that may not create roles gets an error saying what a superuser must run once.
+ * advisory lock (migrate.ts), but that lock is per database while the role is not: the same user migrating
+ * the same schema name in two databases at once may race to create it (or grant it), and the loser moves on.
+ * A connecting user that may not create roles gets an error saying what a superuser must run once.
  *
  * Privileges: no UPDATE, DELETE or TRUNCATE on events (the append-only trigger stays as a second wall), no
  * access to schema_migrations. New tables in later migrations need their own GRANT.
@@ -51,13 +54,14 @@ export const ROW_SECURITY_MIGRATION: Migration = {
     DO $vellum_rls$
     DECLARE
       schema_name text := ${t.schemaLiteral};
-      readable text := 'vellum_' || current_database() || '_' || schema_name || '_app';
+      owner_name text := current_user;
+      readable text := 'vellum_' || owner_name || '_' || schema_name || '_app';
       app_role text;
       role_row pg_roles%ROWTYPE;
     BEGIN
       app_role := CASE WHEN readable ~ '^[a-z0-9_]+$' AND octet_length(readable) <= 63 THEN readable
-        ELSE 'vellum_' || left(regexp_replace(lower(current_database() || '_' || schema_name), '[^a-z0-9_]+', '_', 'g'), 40)
-          || '_' || left(md5(length(current_database()) || ':' || current_database() || schema_name), 8) || '_app' END;
+        ELSE 'vellum_' || left(regexp_replace(lower(owner_name || '_' || schema_name), '[^a-z0-9_]+', '_', 'g'), 40)
+          || '_' || left(md5(length(owner_name) || ':' || owner_name || schema_name), 8) || '_app' END;
 
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app_role) THEN
         BEGIN
@@ -77,7 +81,10 @@ export const ROW_SECURITY_MIGRATION: Migration = {
       END IF;
 
       IF NOT pg_has_role(current_user, app_role, 'MEMBER') THEN
-        EXECUTE 'GRANT ' || quote_ident(app_role) || ' TO ' || quote_ident(current_user);
+        BEGIN
+          EXECUTE 'GRANT ' || quote_ident(app_role) || ' TO ' || quote_ident(current_user);
+        EXCEPTION WHEN unique_violation THEN NULL;
+        END;
       END IF;
 
       ${grant('USAGE', `SCHEMA ${t.schema}`)}
