@@ -193,7 +193,8 @@ const isUsable = (record: ApiKeyRecord | null, now: number): record is ApiKeyRec
 async function authenticateViewer(token: string, headers: CredentialHeaders, required: RouteScope, verifiers: Verifiers, now: number): Promise<AuthContext> {
   const claims = verifiers.viewerTokens?.verify(token, now) ?? null;
   // A token lives no longer than the key that minted it: revoking the key ends its tokens too.
-  if (claims === null || !isUsable(await verifiers.keys.resolveById(claims.issuedBy), now)) {
+  const issuer = claims === null ? null : await verifiers.keys.resolveById(claims.issuedBy);
+  if (claims === null || !isUsable(issuer, now)) {
     throw new VellumError('UNAUTHENTICATED', { message: 'The viewer token is not valid (malformed, forged, expired, or its key was revoked).' });
   }
   if (required !== 'events:read' && required !== 'authenticated') {
@@ -212,7 +213,8 @@ async function authenticateViewer(token: string, headers: CredentialHeaders, req
     admin: false,
     tenant: claims.tenant,
     restriction: claims.restriction,
-    rateLimit: null,
+    // Tokens spend from the minting key's bucket, under that key's limit: minting many cannot multiply it.
+    rateLimit: issuer.rateLimit,
     rateLimitKey: claims.issuedBy,
   };
 }

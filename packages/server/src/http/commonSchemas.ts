@@ -38,6 +38,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'Stream version conflict (with expectedVersion and actualVersion) or an idempotency key reused with a different body.',
   413: 'The request or one of its events is too large (PAYLOAD_TOO_LARGE).',
   415: 'The body is not application/json (UNSUPPORTED_MEDIA_TYPE).',
+  429: "Over the key's or the tenant's rate limit (RATE_LIMITED); see Retry-After and the RateLimit headers.",
   503: 'Overloaded, shutting down or store unavailable; see Retry-After.',
 };
 

@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { errorResponses } from '../http/commonSchemas.ts';
 
 /**
  * The OpenAPI document, generated from the route schemas. Registered before any route so it sees them
@@ -44,6 +45,8 @@ export async function registerOpenapi(app: FastifyInstance, version: string): Pr
           ...schema,
           description: described?.description === undefined ? note : `${described.description}\n\n${note}`,
           security: [{ bearer: [] }, { apiKey: [] }],
+          // Every protected route is rate limited (ratelimit/rateLimitPlugin.ts).
+          response: { ...(schema as { response?: object }).response, ...errorResponses(429) },
           // Documented here rather than per route: every protected route accepts it.
           headers: mergeTenantHeader((schema as { headers?: unknown }).headers),
         } as typeof schema,

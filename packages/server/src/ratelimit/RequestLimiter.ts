@@ -27,11 +27,6 @@ export interface AdmissionRequest {
   key: string;
   /** The key's own limit; null means the server's per-key default. */
   keyLimit: RateLimitSetting | null;
-  /**
-   * A viewer token does not know its key's own limit: it then counts under whatever limit the key's bucket
-   * already has, rather than switching that bucket to the default and back on every other request.
-   */
-  keyLimitUnknown?: boolean;
   /** The tenant the request acts on. */
   tenant: string;
 }
@@ -85,10 +80,6 @@ export class RequestLimiter {
   }
 
   #keyLimit(request: AdmissionRequest): BucketLimit | null {
-    if (request.keyLimitUnknown === true) {
-      const existing = this.#keys.get(request.key);
-      if (existing !== undefined) return existing.limit;
-    }
     return usableLimit(request.keyLimit) ?? this.#perKey;
   }
 }

@@ -29,7 +29,7 @@ export const rateLimitPlugin = sharedPlugin<RateLimitPluginOptions>('vellum-rate
     const auth = request.auth as typeof request.auth | null;
     if (request.is404 || request.routeOptions.config.public === true || auth === null) return;
     const admission = limiter.admit(
-      { key: auth.rateLimitKey, keyLimit: auth.rateLimit, keyLimitUnknown: auth.kind === 'viewer', tenant: auth.tenant },
+      { key: auth.rateLimitKey, keyLimit: auth.rateLimit, tenant: auth.tenant },
       app.clock(),
     );
     const headers = rateLimitHeaders(admission.standings);

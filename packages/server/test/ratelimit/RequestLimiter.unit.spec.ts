@@ -36,16 +36,6 @@ describe('RequestLimiter', () => {
     }
   });
 
-  it("counts a viewer token under its key's bucket as that key last set it", () => {
-    const l = new RequestLimiter({ perKey: { perSecond: 10, burst: 3 }, perTenant: null, maxBuckets: 100 });
-    l.admit(req('k', 't1', { keyLimit: { perSecond: 1, burst: 2 } }), 0);
-    const viewer = l.admit(req('k', 't1', { keyLimitUnknown: true }), 0);
-    expect(viewer.standings).toEqual([{ kind: 'key', limit: { perSecond: 1, burst: 2 }, remaining: 0, resetMs: 2_000 }]);
-    expect(l.admit(req('k', 't1', { keyLimitUnknown: true }), 0).allowed).toBe(false);
-    // A key not seen yet on this node: the default.
-    expect(l.admit(req('other', 't1', { keyLimitUnknown: true }), 0).standings[0]?.limit).toEqual({ perSecond: 10, burst: 3 });
-  });
-
   it('skips a kind whose limit is off', () => {
     const l = new RequestLimiter({ perKey: null, perTenant: null, maxBuckets: 10 });
     for (let i = 0; i < 1_000; i++) expect(l.admit(req(`k${i % 3}`), 0)).toEqual({ allowed: true, standings: [], retryAfterMs: 0, refusedBy: null });

@@ -133,6 +133,20 @@ describe('rate limits', () => {
     expect(metrics.body).toMatch(/^vellum_rate_limited_requests_total\{limit="tenant"\} 2$/m);
   });
 
+  it("counts a viewer token's reads against the key that minted it, under that key's own limit", async () => {
+    await start();
+    const minted = await t.app.inject({ method: 'POST', url: '/v1/viewer-tokens', headers: { authorization: `Bearer ${keys.slow}` }, payload: {} });
+    expect(minted.statusCode).toBe(201); // the slow key's first token of two
+    const token = minted.json().token as string;
+    // One token left in the slow key's bucket (0.2/s, burst 2): the viewer takes it, then is refused.
+    expect((await search(token)).statusCode).toBe(200);
+    const refused = await search(token);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('5');
+    // Minting more tokens does not buy more requests: the key itself is out too.
+    expect((await search(keys.slow)).statusCode).toBe(429);
+  });
+
   it('counts an admin acting for another tenant against that tenant', async () => {
     await start();
     const asAcme = () => t.app.inject({ method: 'GET', url: '/v1/events?limit=1', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'vellum-tenant': 'acme' } });

@@ -34,6 +34,7 @@ export function testConfig(overrides: DeepPartial<VellumConfig> = {}): VellumCon
     ...overrides,
     limits: { ...base.limits, ...overrides.limits },
     ingest: { ...base.ingest, ...overrides.ingest },
+    rateLimits: { ...base.rateLimits, ...overrides.rateLimits },
     masking: { ...base.masking, ...overrides.masking } as VellumConfig['masking'],
   } as VellumConfig;
 }
