@@ -265,5 +265,24 @@ export function describeIsolationMatrix(storeName: string, discovery: Discovery,
       expect(res.statusCode).toBe(200);
       expect(w.detector.leaks(res.payload, '')).toEqual([]);
     });
+
+    // Last, because it stores globex's content in acme (as acme's own events, which is what it should be).
+    it("treats globex's exact append requests replayed by acme, idempotency keys and all, as new acme requests", async () => {
+      for (const r of w.globexRequests) {
+        const req: Req = {
+          method: 'POST',
+          url: '/v1/events',
+          headers: { authorization: `Bearer ${w.acmeKeys['events:write'].secret}`, ...(r.idempotencyKey === undefined ? {} : { 'idempotency-key': r.idempotencyKey }) },
+          payload: { events: r.events },
+        };
+        const res = await inject(w.app, req);
+        expect(res.statusCode, res.payload).toBe(201);
+        const results = res.json().events as Array<{ id: string; duplicate?: boolean }>;
+        expect(results.filter((e) => e.duplicate === true), 'answered as duplicates of globex events').toEqual([]);
+        expect(w.detector.leaks(responseText(res), requestText(req))).toEqual([]);
+        const stored = await w.store.getById(OWN, results[0]!.id);
+        expect(stored?.tenant).toBe(OWN);
+      }
+    });
   });
 }

@@ -52,6 +52,12 @@ export interface TenantData {
   keys: SeededKey[];
 }
 
+/** An append request globex made: the body's events and its Idempotency-Key header, if any. */
+export interface ForeignRequest {
+  events: object[];
+  idempotencyKey?: string;
+}
+
 export type AcmeScope = 'events:write' | 'events:read' | 'subscriptions:manage' | 'keys:manage';
 
 export interface World {
@@ -64,6 +70,8 @@ export interface World {
   /** acme viewer tokens: the whole tenant, and limited to acme's actor. */
   viewerToken: string;
   restrictedViewerToken: string;
+  /** globex's append requests, to replay them as acme (the one with TenantData.idempotencyKey aside). */
+  globexRequests: ForeignRequest[];
   /** The bootstrap admin key's id (tenant `default`): foreign to acme as well. */
   adminKeyId: string;
   detector: LeakDetector;
@@ -202,12 +210,19 @@ export async function seedWorld(app: FastifyInstance, store: VellumStore): Promi
   };
 
   const acmeAppended = await append(app, acmeKeys['events:write'].secret, acmeEvents(acmeValues), `acme-request-${randomBytes(6).toString('hex')}`);
-  // No canary and no tenant id in it: acme sends it back as its own key, and may store it with its event.
-  const globexIdempotencyKey = `request-${randomBytes(6).toString('hex')}`;
-  const globexAppended = [
-    ...(await append(app, globexKey.secret, globexEvents(c, globexValues).slice(0, 4), globexIdempotencyKey)),
-    ...(await append(app, globexKey.secret, globexEvents(c, globexValues).slice(4))),
+  // No canary and no tenant id in them: acme sends them back as its own keys, and may store them with its events.
+  const requestKey = () => `request-${randomBytes(6).toString('hex')}`;
+  const globexIdempotencyKey = requestKey();
+  // Idempotent by their header (the matrix sends the second one's key with another body), or by each event's
+  // own idempotencyKey (the third).
+  const [first, second, third] = [globexEvents(c, globexValues), globexEvents(c, globexValues), globexEvents(c, globexValues)];
+  const globexRequests: ForeignRequest[] = [
+    { events: first.slice(0, 4), idempotencyKey: requestKey() },
+    { events: second.slice(4, 6), idempotencyKey: globexIdempotencyKey },
+    { events: third.slice(6) },
   ];
+  const globexAppended: Appended[] = [];
+  for (const r of globexRequests) globexAppended.push(...(await append(app, globexKey.secret, r.events, r.idempotencyKey)));
 
   const cursorOf = async (key: string): Promise<string> => {
     const page = await call<{ nextCursor: string | null }>(app, { method: 'GET', url: '/v1/events?limit=1', headers: bearer(key) }, 200);
@@ -261,6 +276,7 @@ export async function seedWorld(app: FastifyInstance, store: VellumStore): Promi
     acmeKeys,
     viewerToken,
     restrictedViewerToken,
+    globexRequests: globexRequests.filter((r) => r.idempotencyKey !== globexIdempotencyKey),
     adminKeyId: self.id,
     detector,
     unique: () => `${process.pid}-${++n}`,
