@@ -17,6 +17,34 @@ export function globToLike(glob: string): string {
 }
 
 /**
+ * A glob's literal prefix (before its first `*`) as a range, `from <= type < below`, or null without one. In the
+ * "C" collation (code point order) the strings in that range are exactly those starting with the prefix:
+ * `below` is the prefix with its last character one code point up.
+ *
+ * Why spell out what LIKE implies: under row-level security the planner may only use a condition as an index
+ * condition when it cannot leak rows the policy hides, and LIKE is not marked leakproof while text comparisons
+ * are. Without the range, a glob search would walk the tenant's whole log instead of the type index.
+ */
+export function globPrefixRange(glob: string): { from: string; below: string } | null {
+  const star = glob.indexOf('*');
+  const chars = [...columnText(star < 0 ? glob : glob.slice(0, star))];
+  // A prefix ending in the last code point has no successor of the same length: drop it (a wider range; LIKE still decides).
+  while (chars.length > 0 && chars[chars.length - 1] === '\u{10FFFF}') chars.pop();
+  if (chars.length === 0) return null;
+  const from = chars.join('');
+  let next = (chars[chars.length - 1] as string).codePointAt(0)! + 1;
+  if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+  chars[chars.length - 1] = String.fromCodePoint(next);
+  return { from, below: chars.join('') };
+}
+
+function globCondition(glob: string, p: Params): string {
+  const like = `type LIKE ${p.add(globToLike(glob))}`;
+  const range = globPrefixRange(glob);
+  return range === null ? like : `(type >= ${p.add(range.from)} AND type < ${p.add(range.below)} AND ${like})`;
+}
+
+/**
  * A time bound read the way matchesFilter reads it (JavaScript's Date, to the millisecond), so that a bound
  * with more precision, or without an offset, means the same instant in SQL as in the reference.
  */
@@ -40,7 +68,7 @@ export function filterConditions(f: EventFilter, p: Params): string[] {
     // One exact type as `=`, not `= ANY`: only then can the type index return rows in position order.
     const any = [
       ...(exact.length === 1 ? [`type = ${p.add(exact[0])}`] : exact.length > 1 ? [`type = ANY(${p.add(exact)}::text[])`] : []),
-      ...globs.map((g) => `type LIKE ${p.add(globToLike(g))}`),
+      ...globs.map((g) => globCondition(g, p)),
     ];
     where.push(any.length === 1 ? (any[0] as string) : `(${any.join(' OR ')})`);
   }
