@@ -336,7 +336,7 @@ export const ROUTES: Record<string, RouteSpec> = {
         values: 'own',
         build: () => get('/v1/keys'),
         expect: success,
-        check: (res) => (res.json().keys.length === 0 ? ['lists none of acme’s keys'] : []),
+        check: (res) => (res.json().keys.length === 0 ? ["lists none of acme's keys"] : []),
       },
       { label: 'tenant=acme', values: 'own', build: () => get('/v1/keys', { tenant: 'acme' }), expect: success },
       { label: 'tenant=globex', values: 'names-foreign', build: () => get('/v1/keys', { tenant: 'globex' }), expect: status(403), control: true },
