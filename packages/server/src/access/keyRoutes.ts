@@ -33,8 +33,9 @@ function keysTenant(request: FastifyRequest): string {
   return requested;
 }
 
+/** A key of the tenant the request acts on (for an admin, the Vellum-Tenant header's), like any other resource. */
 async function findKey(app: FastifyInstance, request: FastifyRequest, id: string): Promise<ApiKeyRecord> {
-  const record = await app.store.findKeyById(request.auth.admin ? '*' : request.auth.tenant, id);
+  const record = await app.store.findKeyById(request.auth.tenant, id);
   if (record === null) throw new VellumError('NOT_FOUND', { message: `There is no key "${id}" in this tenant.` });
   return record;
 }
@@ -92,7 +93,8 @@ export const keyRoutes = routesPlugin('vellum-key-routes', async (app) => {
     if (auth.kind === 'viewer') {
       return { kind: 'viewer', tenant: auth.tenant, scopes: auth.scopes, restriction: auth.restriction };
     }
-    const record = await findKey(app, request, auth.keyId);
+    const record = await app.store.findKeyById(auth.keyTenant, auth.keyId);
+    if (record === null) throw new VellumError('UNAUTHENTICATED');
     return { kind: 'key', actingTenant: auth.tenant, restriction: null, ...toKeyView(record, app.clock()) };
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/auth/hashApiKey.ts';
 import { isWellFormedApiKey } from '../../src/auth/generateApiKey.ts';
-import { anEvent, makeTestApp, type TestApp } from '../support/testApp.ts';
+import { ADMIN_KEY, anEvent, makeTestApp, type TestApp } from '../support/testApp.ts';
 
 /** The keys API through HTTP on the in-memory store, with a clock the test moves. */
 describe('/v1/keys', () => {
@@ -20,6 +20,8 @@ describe('/v1/keys', () => {
     return t;
   }
 
+  /** The admin key acting for acme, where these tests create their keys. */
+  const asAdmin = { authorization: `Bearer ${ADMIN_KEY}`, 'vellum-tenant': 'acme' };
   const bearer = (key: string, tenant?: string) => ({ authorization: `Bearer ${key}`, ...(tenant === undefined ? {} : { 'vellum-tenant': tenant }) });
 
   async function createKey(payload: Record<string, unknown>, headers: Record<string, string> = { ...t.auth(), 'vellum-tenant': 'acme' }) {
@@ -81,6 +83,18 @@ describe('/v1/keys', () => {
     expect(await t.store.listKeys('globex')).toEqual([]);
   });
 
+  it("scopes an admin's key operations to the tenant it acts on, like every other resource", async () => {
+    await start();
+    const acmeKey = (await createKey({ name: 'a', scopes: ['events:read'] })).json();
+    expect((await t.app.inject({ method: 'GET', url: `/v1/keys/${acmeKey.key.id}`, headers: asAdmin })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: `/v1/keys/${acmeKey.key.id}`, headers: { ...asAdmin, 'vellum-tenant': 'globex' } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'POST', url: `/v1/keys/${acmeKey.key.id}/revoke`, headers: t.auth(), payload: {} })).statusCode).toBe(404);
+    expect((await read(acmeKey.secret)).statusCode).toBe(200);
+    // Listing every tenant's keys is explicit.
+    const all = await t.app.inject({ method: 'GET', url: '/v1/keys?tenant=*', headers: t.auth() });
+    expect(all.json().keys.map((k: { tenant: string }) => k.tenant).sort()).toEqual(['acme', 'default']);
+  });
+
   it("keeps tenants apart: another tenant's key id is a 404 for show, revoke and rotate", async () => {
     await start();
     const globexKey = (await createKey({ name: 'g', scopes: ['events:read'] }, { ...t.auth(), 'vellum-tenant': 'globex' })).json();
@@ -102,14 +116,14 @@ describe('/v1/keys', () => {
     const refused = await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: bearer(manager), payload: {} });
     expect(refused.statusCode).toBe(403);
 
-    const revoked = await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: { ...t.auth(), 'vellum-tenant': 'acme' }, payload: {} });
+    const revoked = await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: asAdmin, payload: {} });
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json()).toMatchObject({ id: reader.key.id, status: 'revoked', revokedAt: new Date(now).toISOString() });
     const after = await read(reader.secret);
     expect(after.statusCode).toBe(401);
     // Revoking again keeps the first revocation time.
     now += 60_000;
-    const again = await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: t.auth(), payload: {} });
+    const again = await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: asAdmin, payload: {} });
     expect(again.json().revokedAt).toBe(revoked.json().revokedAt);
   });
 
@@ -120,7 +134,7 @@ describe('/v1/keys', () => {
     expect(minted.statusCode).toBe(201);
     const token = minted.json().token as string;
     expect((await read(token)).statusCode).toBe(200);
-    await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: t.auth(), payload: {} });
+    await t.app.inject({ method: 'POST', url: `/v1/keys/${reader.key.id}/revoke`, headers: asAdmin, payload: {} });
     const after = await read(token);
     expect(after.statusCode).toBe(401);
     expect(after.json().error.message).toContain('revoked');
@@ -129,7 +143,7 @@ describe('/v1/keys', () => {
   it('rotates a key: the new secret works now, the old one until the grace period ends, then not', async () => {
     await start();
     const old = (await createKey({ name: 'ci', scopes: ['events:read'], expiresIn: '30d' })).json();
-    const res = await t.app.inject({ method: 'POST', url: `/v1/keys/${old.key.id}/rotate`, headers: t.auth(), payload: { gracePeriod: '1h' } });
+    const res = await t.app.inject({ method: 'POST', url: `/v1/keys/${old.key.id}/rotate`, headers: asAdmin, payload: { gracePeriod: '1h' } });
     expect(res.statusCode).toBe(201);
     const rotated = res.json();
     expect(rotated.secret).not.toBe(old.secret);
@@ -141,7 +155,7 @@ describe('/v1/keys', () => {
     expect((await read(old.secret)).statusCode).toBe(401);
     expect((await read(rotated.secret)).statusCode).toBe(200);
     // An expired key cannot be rotated (that would resurrect it).
-    const again = await t.app.inject({ method: 'POST', url: `/v1/keys/${old.key.id}/rotate`, headers: t.auth(), payload: {} });
+    const again = await t.app.inject({ method: 'POST', url: `/v1/keys/${old.key.id}/rotate`, headers: asAdmin, payload: {} });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('KEY_INACTIVE');
   });
@@ -152,7 +166,7 @@ describe('/v1/keys', () => {
     expect((await read(key.secret)).statusCode).toBe(200);
     now += 10 * 60_000;
     expect((await read(key.secret)).statusCode).toBe(401);
-    const shown = await t.app.inject({ method: 'GET', url: `/v1/keys/${key.key.id}`, headers: t.auth() });
+    const shown = await t.app.inject({ method: 'GET', url: `/v1/keys/${key.key.id}`, headers: asAdmin });
     expect(shown.json().status).toBe('expired');
   });
 

@@ -19,8 +19,8 @@ describe('self-audit', () => {
     t = await makeTestApp();
     await t.app.inject({ method: 'POST', url: '/v1/tenants', headers: t.auth(), payload: { id: 'acme' } });
     const created = (await t.app.inject({ method: 'POST', url: '/v1/keys', headers: { ...t.auth(), 'vellum-tenant': 'acme', 'user-agent': 'ops-console/1.0' }, payload: { name: 'ci', scopes: ['events:write'] } })).json();
-    const rotated = (await t.app.inject({ method: 'POST', url: `/v1/keys/${created.key.id}/rotate`, headers: t.auth(), payload: { gracePeriod: '0s' } })).json();
-    await t.app.inject({ method: 'POST', url: `/v1/keys/${rotated.key.id}/revoke`, headers: t.auth(), payload: {} });
+    const rotated = (await t.app.inject({ method: 'POST', url: `/v1/keys/${created.key.id}/rotate`, headers: { ...t.auth(), 'vellum-tenant': 'acme' }, payload: { gracePeriod: '0s' } })).json();
+    await t.app.inject({ method: 'POST', url: `/v1/keys/${rotated.key.id}/revoke`, headers: { ...t.auth(), 'vellum-tenant': 'acme' }, payload: {} });
 
     const events = await systemEvents();
     expect(events.map((e) => e.type)).toEqual(['vellum.tenant.created', 'vellum.key.created', 'vellum.key.rotated', 'vellum.key.revoked']);
