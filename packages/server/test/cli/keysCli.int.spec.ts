@@ -6,6 +6,7 @@ import { isWellFormedApiKey } from '../../src/auth/generateApiKey.ts';
 import { ADMIN_KEY, anEvent, makeTestApp, tempSqliteStore, type TestApp } from '../support/testApp.ts';
 import { captureIO } from '../support/captureIO.ts';
 import { formatKeysTable } from '../../src/cli/formatKeys.ts';
+import type { KeyView } from '../../src/access/keyView.ts';
 
 const SECRET = /vk_[0-9A-Za-z]{36}/g;
 const HOUR = 3_600_000;
@@ -41,7 +42,7 @@ describe('vellum keys against a running server', () => {
   const writeEvent = (key: string) =>
     fetch(new URL('/v1/events', url), { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(anEvent()) });
 
-  type Created = { key: { id: string; name: string; prefix: string; scopes: string[]; expiresAt: string | null; rateLimit: unknown }; secret: string };
+  type Created = { key: KeyView; secret: string };
   type Rotated = Created & { previous: { id: string; status: string; expiresAt: string } };
 
   it('generates a well-formed key offline, a different one each time', async () => {
