@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pgDriver from 'pg';
 import type { ApiKeyRecord } from '@vellum/core';
@@ -236,5 +239,61 @@ describe.skipIf(!pg)('the application role, created or found', () => {
       await dropStoreSchema(url, schema);
       await sql(url, `DROP ROLE IF EXISTS "${role}"`);
     }
+  });
+
+  it('names the role with a hash when the schema name is long or not a plain identifier', async () => {
+    const schema = `Vellum's "Odd" Schema ${randomBytes(4).toString('hex')} with a name far too long for a role`;
+    const store = await openPostgresStore({ url, schema, poolSize: 1 });
+    try {
+      await store.createTenant({ id: 'alpha', name: 'a', createdAt: '2026-11-22T10:00:00.000Z' });
+      expect(await store.listTenants()).toHaveLength(1);
+      const [{ role }] = await sql<{ role: string }>(url, `SELECT "${schema.replaceAll('"', '""')}".app_role() AS role`) as [{ role: string }];
+      expect(role).toMatch(/^vellum_postgres_vellum_s_odd_schema_[0-9a-z_]+_[0-9a-f]{8}_app$/);
+      expect(role.length).toBeLessThanOrEqual(63);
+    } finally {
+      await store.close();
+      await dropStoreSchema(url, schema);
+    }
+  });
+});
+
+describe.skipIf(!pg)('a connecting user that is not a superuser', () => {
+  const url = pg as string;
+  const owner = `vellum_owner_${randomBytes(4).toString('hex')}`;
+  const ownerUrl = (() => { const u = new URL(url); u.username = owner; return u.toString(); })();
+  // Short enough for the readable role name (at most 63 bytes).
+  const schema = `vellum_rlso_${randomBytes(4).toString('hex')}`;
+  const role = `vellum_${owner}_${schema}_app`;
+
+  beforeAll(async () => {
+    await sql(url, `CREATE ROLE ${owner} LOGIN; GRANT CREATE ON DATABASE "${new URL(url).pathname.slice(1)}" TO ${owner}`);
+  });
+  afterAll(async () => {
+    await dropStoreSchema(url, schema);
+    await sql(url, `DROP ROLE IF EXISTS "${role}"; DROP OWNED BY ${owner}; DROP ROLE ${owner}`);
+  });
+
+  it('is told what to ask a superuser for when it may not create the role, and works once it is granted', async () => {
+    const refused = await openPostgresStore({ url: ownerUrl, schema, poolSize: 1 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ message: expect.stringContaining('may not create roles') });
+    expect((refused as { hint?: string }).hint).toBe(`Have a superuser run once: CREATE ROLE ${role} NOLOGIN; GRANT ${role} TO ${owner};`);
+
+    await sql(url, `CREATE ROLE ${role} NOLOGIN; GRANT ${role} TO ${owner}`);
+    const store = await openPostgresStore({ url: ownerUrl, schema, poolSize: 1 });
+    try {
+      await store.createTenant({ id: 'alpha', name: 'a', createdAt: '2026-11-22T10:00:00.000Z' });
+      await store.append([{ tenant: 'alpha', events: [prepared({ tenant: 'alpha' })] }]);
+      expect(await store.headPosition('alpha')).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('backs up every row with pg_dump only when the dump sets the system-wide scope (the tables force row security on their owner)', async () => {
+    const dump = (env: Record<string, string>, ...flags: string[]) =>
+      promisify(execFile)('/usr/bin/pg_dump', [...flags, '--dbname', ownerUrl, '--schema', schema], { env: { ...process.env, ...env } });
+    await expect(dump({})).rejects.toThrow(/affected by row-level security/);
+    const { stdout } = await dump({ PGOPTIONS: '-c vellum.tenant=*' }, '--enable-row-security');
+    expect(stdout).toMatch(/COPY \S+\.tenants \(id, name, created_at\) FROM stdin;\nalpha\t/);
   });
 });

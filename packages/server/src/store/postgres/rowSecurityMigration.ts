@@ -44,6 +44,11 @@ const grant = (privileges: string, object: string): string =>
  * Privileges: no UPDATE, DELETE or TRUNCATE on events (the append-only trigger stays as a second wall), no
  * access to schema_migrations. New tables in later migrations need their own GRANT.
  *
+ * Backups: FORCE binds pg_dump run by a non-superuser owner too. Plain pg_dump then fails ("query would be
+ * affected by row-level security policy"), and --enable-row-security alone dumps no rows at all; the dump
+ * must set the system-wide scope: PGOPTIONS='-c vellum.tenant=*' pg_dump --enable-row-security ...
+ * (postgresRowSecurity.int.spec.ts runs exactly this). A superuser's pg_dump is unaffected.
+ *
  * Tenant tables: events, tenant_heads, request_keys, api_keys, and tenants (each row is one tenant's own).
  * server_secrets is server-wide (no tenant column); schema_migrations is the owner's alone.
  */
