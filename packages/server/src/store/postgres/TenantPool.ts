@@ -34,8 +34,9 @@ export const BEGIN_ALL_TENANTS = `BEGIN; SELECT set_config('${TENANT_SETTING}', 
  * A single-statement read sets the scope at session level on the checked-out connection before its query,
  * and the pool remembers each connection's setting, so a connection that already has the right scope costs
  * no extra round trip (a deployment with few tenants mostly hits; otherwise a read costs two round trips,
- * since node-postgres does not pipeline). A connection's setting outlives the checkout, but no statement can
- * run under it except through this pool, which always makes it the statement's own scope first: a setting
+ * since node-postgres does not pipeline: measured +0.15-0.2 ms at p50 on a loopback readStream of ~0.35 ms).
+ * A connection's setting outlives the checkout, but no read can run under it except through this pool, which
+ * always makes it the statement's own scope first (connect(null) is for transactions that set their own): a setting
  * can never carry one tenant's scope into another tenant's query. What the pool remembers stays true: it
  * records a setting only once the database confirmed it; transactions set theirs transaction-locally; a
  * failure destroys the connection rather than leave it in doubt.
