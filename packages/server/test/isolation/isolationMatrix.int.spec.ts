@@ -4,10 +4,9 @@
  * another tenant's values and naming another tenant — on SQLite and on PostgreSQL; see describeIsolationMatrix.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { service } from '../support/services.ts';
 import { tempSqliteStore } from '../support/testApp.ts';
-import { openPostgresStore } from '../../src/store/postgres/index.ts';
+import { dropStoreSchema, openPostgresStore } from '../../src/store/postgres/index.ts';
 import { describeIsolationMatrix, discoverAtCollection } from './describeIsolationMatrix.ts';
 
 const discovery = await discoverAtCollection();
@@ -28,15 +27,7 @@ if (pgUrl !== null) {
     const store = await openPostgresStore({ url: pgUrl, schema, migrate: false });
     return {
       store,
-      cleanup: async () => {
-        const client = new pg.Client({ connectionString: pgUrl });
-        await client.connect();
-        try {
-          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        } finally {
-          await client.end();
-        }
-      },
+      cleanup: () => dropStoreSchema(pgUrl, schema),
     };
   });
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { prepareEvent, uuidv7 } from '@vellum/core';
 import type { EventInput, PreparedEvent } from '@vellum/core';
-import { openPostgresStore, type PostgresEventStore, type PostgresStoreOptions } from '../../src/store/postgres/index.ts';
+import { dropStoreSchema, openPostgresStore, type PostgresEventStore, type PostgresStoreOptions } from '../../src/store/postgres/index.ts';
 
 export const uniqueSchema = (label: string): string => `vellum_test_${label}_${process.pid}_${randomBytes(4).toString('hex')}`;
 
@@ -21,7 +21,8 @@ export async function sql<R = Record<string, unknown>>(url: string, text: string
   }
 }
 
-export const dropSchema = (url: string, schema: string): Promise<unknown> => sql(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+/** Drops the schema and its application role (roles outlive schemas otherwise: they belong to the cluster). */
+export const dropSchema = (url: string, schema: string): Promise<void> => dropStoreSchema(url, schema);
 
 /** A store on a fresh schema, and how to get rid of both. */
 export async function openTestStore(url: string, label: string, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresEventStore> {
