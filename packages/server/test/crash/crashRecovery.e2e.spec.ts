@@ -11,12 +11,13 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { service } from '../support/services.ts';
+import { generateApiKey } from '../../src/auth/generateApiKey.ts';
 import { spawnServer } from '../support/spawnServer.ts';
 
 const ROUNDS = Number(process.env.VELLUM_CRASH_ROUNDS ?? 20);
 /** The harness drives one key as hard as it can; a 429 would only hide what the kills are testing. */
 const NO_RATE_LIMITS = { VELLUM_RATE_LIMIT_PER_SECOND: '0', VELLUM_TENANT_RATE_LIMIT_PER_SECOND: '0' };
-const KEY = `vk_crash${randomBytes(12).toString('hex')}`;
+const KEY = generateApiKey();
 const pgUrl = await service('postgres');
 
 interface SentBatch {
