@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { service } from '../support/services.ts';
+import { tempDatabase } from '../support/tempDatabase.ts';
 import { spawnServer, type RunningServer } from '../support/spawnServer.ts';
 import { generateApiKey } from '../../src/auth/generateApiKey.ts';
 
@@ -13,28 +12,19 @@ const ADMIN = generateApiKey();
  * has the key cached from a moment ago when node A revokes it; B must refuse it within a second.
  */
 describe.skipIf(!pgUrl)('revocation across nodes', () => {
-  const db = `vellum_revoke_${randomBytes(4).toString('hex')}`;
   const servers: RunningServer[] = [];
-  const admin = () => new pg.Client({ connectionString: pgUrl! });
+  let db: Awaited<ReturnType<typeof tempDatabase>> | undefined;
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    await c.end();
+    await db?.drop();
   });
 
   it('stops a key revoked on node A from working on node B within 1 s', async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`CREATE DATABASE ${db}`);
-    await c.end();
-    const url = new URL(pgUrl!);
-    url.pathname = `/${db}`;
-    const a = await spawnServer({ store: url.toString(), key: ADMIN });
+    db = await tempDatabase(pgUrl!, 'revoke');
+    const a = await spawnServer({ store: db.url, key: ADMIN });
     servers.push(a);
-    const b = await spawnServer({ store: url.toString(), key: ADMIN });
+    const b = await spawnServer({ store: db.url, key: ADMIN });
     servers.push(b);
 
     const created = await fetch(`${a.url}/v1/keys`, {

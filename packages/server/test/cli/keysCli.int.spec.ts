@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { runCli } from '../../src/cli/runCli.ts';
 import { createProgram } from '../../src/cli/createProgram.ts';
 import { isWellFormedApiKey } from '../../src/auth/generateApiKey.ts';
-import { ADMIN_KEY, anEvent, makeTestApp, tempSqliteStore, type TestApp } from '../support/testApp.ts';
+import { anEvent } from '../support/testApp.ts';
 import { captureIO } from '../support/captureIO.ts';
+import { cliAgainstServer } from '../support/cliAgainstServer.ts';
 import { formatKeysTable } from '../../src/cli/formatKeys.ts';
 import type { KeyView } from '../../src/access/keyView.ts';
 
@@ -12,35 +13,10 @@ const SECRET = /vk_[0-9A-Za-z]{36}/g;
 const HOUR = 3_600_000;
 
 describe('vellum keys against a running server', () => {
-  let t: TestApp;
-  let url: string;
-  let cleanup: () => void;
-
-  // The default store, as `vellum serve` runs it, behind a real listening socket.
-  beforeAll(async () => {
-    const sqlite = await tempSqliteStore();
-    cleanup = sqlite.cleanup;
-    t = await makeTestApp({ store: sqlite.store, config: { logLevel: 'silent' } });
-    url = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  });
-  afterAll(async () => {
-    await t.app.close();
-    cleanup();
-  });
-
-  const run = async (args: string[], key = ADMIN_KEY) => {
-    const io = captureIO({ VELLUM_URL: url, VELLUM_KEY: key });
-    const code = await runCli(args, io);
-    return { code, out: io.out(), err: io.err() };
-  };
-  const runJson = async <T>(args: string[], key = ADMIN_KEY): Promise<T> => {
-    const { code, out, err } = await run([...args, '--json'], key);
-    expect(code, err).toBe(0);
-    return JSON.parse(out) as T;
-  };
+  const { run, runJson, url: serverUrl } = cliAgainstServer();
   /** Straight to the API, not through the CLI: what the key can do is the server's business. */
   const writeEvent = (key: string) =>
-    fetch(new URL('/v1/events', url), { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(anEvent()) });
+    fetch(new URL('/v1/events', serverUrl()), { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(anEvent()) });
 
   type Created = { key: KeyView; secret: string };
   type Rotated = Created & { previous: { id: string; status: string; expiresAt: string } };

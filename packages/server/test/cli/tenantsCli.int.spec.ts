@@ -1,37 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { runCli } from '../../src/cli/runCli.ts';
 import { createProgram } from '../../src/cli/createProgram.ts';
-import { ADMIN_KEY, anEvent, makeTestApp, tempSqliteStore, type TestApp } from '../support/testApp.ts';
+import { anEvent } from '../support/testApp.ts';
 import { captureIO } from '../support/captureIO.ts';
+import { cliAgainstServer } from '../support/cliAgainstServer.ts';
 
 describe('vellum tenants against a running server', () => {
-  let t: TestApp;
-  let url: string;
-  let cleanup: () => void;
-
-  // The default store, as `vellum serve` runs it, behind a real listening socket.
-  beforeAll(async () => {
-    const sqlite = await tempSqliteStore();
-    cleanup = sqlite.cleanup;
-    t = await makeTestApp({ store: sqlite.store, config: { logLevel: 'silent' } });
-    url = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  });
-  afterAll(async () => {
-    await t.app.close();
-    cleanup();
-  });
-
-  const run = async (args: string[], key = ADMIN_KEY) => {
-    const io = captureIO({ VELLUM_URL: url, VELLUM_KEY: key });
-    const code = await runCli(args, io);
-    return { code, out: io.out(), err: io.err() };
-  };
-  const runJson = async <T>(args: string[], key = ADMIN_KEY): Promise<T> => {
-    const { code, out, err } = await run([...args, '--json'], key);
-    expect(code, err).toBe(0);
-    return JSON.parse(out) as T;
-  };
+  const { run, runJson, url: serverUrl } = cliAgainstServer();
 
   type Created = { key: { id: string; tenant: string }; secret: string };
 
@@ -64,7 +40,7 @@ describe('vellum tenants against a running server', () => {
 
     const self = await run(['keys', 'self'], created.secret);
     expect(self.out).toMatch(/^acting tenant:\s+initech$/m);
-    const write = await fetch(new URL('/v1/events', url), {
+    const write = await fetch(new URL('/v1/events', serverUrl()), {
       method: 'POST',
       headers: { authorization: `Bearer ${created.secret}`, 'content-type': 'application/json' },
       body: JSON.stringify(anEvent({ type: 'initech.thing' })),

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { service } from '../support/services.ts';
 import { generateApiKey } from '../../src/auth/generateApiKey.ts';
+import { tempDatabase } from '../support/tempDatabase.ts';
 import { spawnServer } from '../support/spawnServer.ts';
 
 const ROUNDS = Number(process.env.VELLUM_CRASH_ROUNDS ?? 20);
@@ -165,23 +165,12 @@ describe('crash recovery', () => {
   }, 60_000 + ROUNDS * 15_000);
 
   describe.skipIf(!pgUrl)('on PostgreSQL', () => {
-    const db = `vellum_crash_${randomBytes(4).toString('hex')}`;
-    const admin = () => new pg.Client({ connectionString: pgUrl! });
-    afterAll(async () => {
-      const c = admin();
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-    });
+    let db: Awaited<ReturnType<typeof tempDatabase>> | undefined;
+    afterAll(async () => db?.drop());
 
     it(`loses no acknowledged event and leaves no gap or partial batch on PostgreSQL across ${ROUNDS} kill -9s`, async () => {
-      const c = admin();
-      await c.connect();
-      await c.query(`CREATE DATABASE ${db}`);
-      await c.end();
-      const url = new URL(pgUrl!);
-      url.pathname = `/${db}`;
-      await crashRounds(url.toString());
+      db = await tempDatabase(pgUrl!, 'crash');
+      await crashRounds(db.url);
     }, 60_000 + ROUNDS * 15_000);
   });
 });
