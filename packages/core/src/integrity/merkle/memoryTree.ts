@@ -27,7 +27,7 @@ export class MemoryMerkleTree implements SubtreeHashSource {
     let index = this.size;
     let hash: Buffer = Buffer.from(leafHash);
     (this.#levels[0] as Buffer[]).push(hash);
-    const completed: MerkleNode[] = [{ level: 0, index, hash }];
+    const completed: MerkleNode[] = [{ level: 0, index, hash: Buffer.from(hash) }];
     for (let level = 0; index % 2 === 1; level++) {
       const row = this.#levels[level] as Buffer[];
       hash = merkleNodeHash(row[index - 1] as Buffer, hash);
@@ -35,16 +35,16 @@ export class MemoryMerkleTree implements SubtreeHashSource {
       let parent = this.#levels[level + 1];
       if (parent === undefined) this.#levels.push((parent = []));
       parent.push(hash);
-      completed.push({ level: level + 1, index, hash });
+      completed.push({ level: level + 1, index, hash: Buffer.from(hash) });
     }
     return completed;
   }
 
-  /** Hash of a completed perfect subtree; throws a RangeError for a node that does not (yet) exist. */
+  /** Hash of a completed perfect subtree (a copy); throws a RangeError for a node that does not (yet) exist. */
   subtreeHash(level: number, index: number): Buffer {
     const hash = this.#levels[level]?.[index];
     if (hash === undefined) throw new RangeError(`no complete subtree at level ${level}, index ${index} in a tree of ${this.size}`);
-    return hash;
+    return Buffer.from(hash);
   }
 
   leafHash(index: number): Buffer {
@@ -55,7 +55,7 @@ export class MemoryMerkleTree implements SubtreeHashSource {
   root(treeSize: number = this.size): Buffer {
     this.#checkSize(treeSize);
     if (treeSize === 0) return Buffer.from(MERKLE_EMPTY_ROOT);
-    return foldFromRight(rootPlan(treeSize).map((id) => this.subtreeHash(id.level, id.index)));
+    return foldFromRight(rootPlan(treeSize).map((id) => this.#node(id.level, id.index)));
   }
 
   inclusionProof(leafIndex: number, treeSize: number = this.size): Buffer[] {
@@ -66,6 +66,10 @@ export class MemoryMerkleTree implements SubtreeHashSource {
   consistencyProof(size1: number, size2: number = this.size): Buffer[] {
     this.#checkSize(size2);
     return buildConsistencyProof(this, size1, size2);
+  }
+
+  #node(level: number, index: number): Buffer {
+    return this.#levels[level]?.[index] as Buffer;
   }
 
   #checkSize(treeSize: number): void {
