@@ -258,7 +258,8 @@ describe('verifiers on hostile input: false, never a throw', () => {
       expect(verifyConsistency(cons.m, cons.n, cons.proof, cons.r1, any(h))).toBe(false);
       expect(verifyConsistency(cons.m, cons.n, [any(h), ...cons.proof.slice(1)], cons.r1, cons.r2)).toBe(false);
     }
-    for (const p of [null, undefined, 'proof', {}, { length: 3 }, new Set(good.proof)]) {
+    const sparse = new Array<Buffer>(good.proof.length); // holes, not undefined values
+    for (const p of [null, undefined, 'proof', {}, { length: 3 }, new Set(good.proof), sparse, new Array<Buffer>(cons.proof.length)]) {
       expect(verifyInclusion(good.leaf, good.index, good.size, any(p), good.root)).toBe(false);
       expect(verifyConsistency(cons.m, cons.n, any(p), cons.r1, cons.r2)).toBe(false);
     }

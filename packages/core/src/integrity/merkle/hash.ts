@@ -8,7 +8,10 @@ export const MERKLE_HASH_BYTES = 32;
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 
-/** MTH({}) = SHA-256 of the empty string (RFC 9162 §2.1.1): the root of a tree with no leaves. */
+/**
+ * MTH({}) = SHA-256 of the empty string (RFC 9162 §2.1.1): the root of a tree with no leaves. Shared — never write
+ * into it; merkleEmptyRoot() returns a copy.
+ */
 export const MERKLE_EMPTY_ROOT: Buffer = hash('sha256', Buffer.alloc(0), 'buffer');
 
 /** Returns a copy of the empty-tree root, so a caller cannot mutate the shared constant by accident. */
