@@ -111,3 +111,4 @@ export interface EventStore {
 }
 
 export * from './AccessStore.ts';
+export * from './IntegrityStore.ts';

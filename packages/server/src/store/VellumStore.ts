@@ -1,7 +1,7 @@
-import type { EventStore, AccessStore } from '@vellum/core';
+import type { EventStore, AccessStore, IntegrityStore } from '@vellum/core';
 
-/** What the server needs from a store: the event log, API keys, and schema migrations. */
-export interface VellumStore extends EventStore, AccessStore {
+/** What the server needs from a store: the event log, API keys, the Merkle tree and checkpoints, and schema migrations. */
+export interface VellumStore extends EventStore, AccessStore, IntegrityStore {
   /** Brings the schema up to date; safe to run on every start. */
   migrate(): unknown;
 }
