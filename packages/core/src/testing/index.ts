@@ -7,3 +7,4 @@ export * from './referenceQueries.ts';
 export { richEventOverrides } from './contract/describeAppendContract.ts';
 export { searchAllPages } from './contract/describeSearchContract.ts';
 export * from './testAccessStore.ts';
+export * from './testIntegrityStore.ts';
