@@ -19,6 +19,7 @@ export interface VellumConfig {
   ingest: IngestOptions;
   masking: MaskingConfig;
   rateLimits: RateLimitOptions;
+  integrity: IntegrityOptions;
   /** Run store migrations when the server starts. */
   migrateOnStart: boolean;
   /** How long a graceful shutdown may take before the process exits anyway. */
@@ -48,4 +49,19 @@ export interface RateLimitOptions {
   /** Requests per second all of a tenant's keys together may make, so one tenant cannot starve the others. */
   perTenantPerSecond: number;
   perTenantBurst: number;
+}
+
+/** The Merkle tree that follows each tenant's log, and the checkpoints signed over it (docs/integrity.md). */
+export interface IntegrityOptions {
+  /** Integrate new events into the tree and sign checkpoints on this node. Proof routes answer either way. */
+  enabled: boolean;
+  /**
+   * The log's name: checkpoints say `<origin>/<tenant>` and the signing key is named `<origin>`. null: the first
+   * node to start stores `vellum.<its host name>` and every node uses that, so all nodes sign the same origin.
+   */
+  origin: string | null;
+  /** Sign a checkpoint once the tree has grown by this many events since the last one... */
+  checkpointEvery: number;
+  /** ...or this many seconds after the last one, when it has grown at all, whichever comes first. */
+  checkpointIntervalSeconds: number;
 }

@@ -53,6 +53,13 @@ const bootstrapKey = (raw: unknown): Parsed => {
   return { value: raw.trim() };
 };
 
+// A signed-note key name and a checkpoint origin may hold neither spaces nor '+' (C2SP signed-note, tlog-checkpoint);
+// printable ASCII keeps the origin line readable and the same bytes for every verifier.
+const origin = (raw: unknown): Parsed =>
+  typeof raw === 'string' && /^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(raw.trim())
+    ? { value: raw.trim() }
+    : { error: 'must be a log name such as vellum.example.com: 1 to 200 printable ASCII characters, no spaces or +' };
+
 const MiB = 1024 * 1024;
 
 /** Every option. docs/configuration.md documents each one and a test keeps the two in step. */
@@ -76,6 +83,10 @@ export const CONFIG_OPTIONS: readonly OptionSpec[] = [
   { path: 'rateLimits.perTenantPerSecond', env: 'VELLUM_TENANT_RATE_LIMIT_PER_SECOND', parse: integer(0, 1_000_000) },
   { path: 'rateLimits.perTenantBurst', env: 'VELLUM_TENANT_RATE_LIMIT_BURST', parse: integer(0, 10_000_000) },
   { path: 'masking.hashKey', env: 'VELLUM_MASKING_HASH_KEY', secret: true, parse: string('a non-empty secret') },
+  { path: 'integrity.enabled', env: 'VELLUM_INTEGRITY_ENABLED', parse: boolean },
+  { path: 'integrity.origin', env: 'VELLUM_INTEGRITY_ORIGIN', parse: origin },
+  { path: 'integrity.checkpointEvery', env: 'VELLUM_CHECKPOINT_EVERY', parse: integer(1, 10_000_000) },
+  { path: 'integrity.checkpointIntervalSeconds', env: 'VELLUM_CHECKPOINT_INTERVAL_SECONDS', parse: integer(1, 86_400) },
   { path: 'migrateOnStart', env: 'VELLUM_MIGRATE_ON_START', parse: boolean },
   { path: 'shutdownTimeoutSeconds', env: 'VELLUM_SHUTDOWN_TIMEOUT_SECONDS', parse: integer(1, 3600) },
 ];

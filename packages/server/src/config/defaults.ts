@@ -24,6 +24,12 @@ export const DEFAULT_CONFIG: VellumConfig = Object.freeze({
     perTenantPerSecond: 5_000,
     perTenantBurst: 10_000,
   },
+  integrity: {
+    enabled: true,
+    origin: null,
+    checkpointEvery: 1_000,
+    checkpointIntervalSeconds: 10,
+  },
   migrateOnStart: true,
   shutdownTimeoutSeconds: 30,
 }) as VellumConfig;
