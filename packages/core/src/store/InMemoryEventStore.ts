@@ -128,6 +128,21 @@ export class InMemoryEventStore implements EventStore {
     return Promise.resolve(this.tenants.get(tenant)?.events.length ?? 0);
   }
 
+  /**
+   * Synchronous reads for an in-memory IntegrityStore kept beside this log (the server's `memory:` store): the
+   * `hash` of positions fromPosition, fromPosition+1, … (at most `limit`) — the tenant's Merkle leaves.
+   */
+  eventHashes(tenant: string, fromPosition: number, limit: number): string[] {
+    const events = this.tenants.get(tenant)?.events ?? [];
+    const from = Math.max(1, fromPosition) - 1;
+    return events.slice(from, from + Math.max(0, limit)).map((event) => event.hash);
+  }
+
+  /** Every tenant with events, and its head position. */
+  tenantHeads(): Array<[tenant: string, head: number]> {
+    return [...this.tenants].filter(([, log]) => log.events.length > 0).map(([tenant, log]) => [tenant, log.events.length]);
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }

@@ -1,14 +1,16 @@
 import { InMemoryEventStore } from '@vellum/core';
-import type { EventStore } from '@vellum/core';
 import { InMemoryAccessStore } from './InMemoryAccessStore.ts';
+import { InMemoryIntegrityStore } from './InMemoryIntegrityStore.ts';
 import type { VellumStore } from './VellumStore.ts';
 
 /**
  * A whole store in process memory (the `memory:` location): for tests and demos; nothing survives a restart.
- * `events` may wrap the reference in-memory store, e.g. with a delay to simulate a slow disk.
+ * `events` may be a subclass of the reference in-memory store, e.g. with a delay to simulate a slow disk; the
+ * Merkle trees read their leaves from it.
  */
-export function createMemoryStore(events: EventStore = new InMemoryEventStore()): VellumStore {
+export function createMemoryStore(events: InMemoryEventStore = new InMemoryEventStore()): VellumStore {
   const access = new InMemoryAccessStore();
+  const integrity = new InMemoryIntegrityStore(events);
   return {
     append: (batches) => events.append(batches),
     readStream: (tenant, stream, options) => events.readStream(tenant, stream, options),
@@ -30,6 +32,14 @@ export function createMemoryStore(events: EventStore = new InMemoryEventStore())
     expireKeyBy: (tenant, id, at) => access.expireKeyBy(tenant, id, at),
     recordKeyUsage: (usage) => access.recordKeyUsage(usage),
     getOrCreateSecret: (name, candidate) => access.getOrCreateSecret(name, candidate),
+    leafHashes: (tenant, fromPosition, limit) => integrity.leafHashes(tenant, fromPosition, limit),
+    treeState: (tenant) => integrity.treeState(tenant),
+    advanceTree: (tenant, fromSize, next, nodes) => integrity.advanceTree(tenant, fromSize, next, nodes),
+    merkleNodes: (tenant, ids) => integrity.merkleNodes(tenant, ids),
+    tenantsBehind: () => integrity.tenantsBehind(),
+    saveCheckpoint: (checkpoint) => integrity.saveCheckpoint(checkpoint),
+    latestCheckpoint: (tenant) => integrity.latestCheckpoint(tenant),
+    checkpointAt: (tenant, treeSize) => integrity.checkpointAt(tenant, treeSize),
     migrate: () => undefined,
   };
 }
