@@ -6,6 +6,7 @@ export * from './masking/compileMasking.ts';
 export * from './canonical/canonicalJson.ts';
 export * from './integrity/sealEvent.ts';
 export * from './integrity/merkle/index.ts';
+export * from './integrity/checkpoint/signedCheckpoint.ts';
 export * from './ids/uuidv7.ts';
 export * from './ingest/prepareEvent.ts';
 export * from './filter/matchesFilter.ts';
