@@ -7,6 +7,7 @@ export * from './canonical/canonicalJson.ts';
 export * from './integrity/sealEvent.ts';
 export * from './integrity/merkle/index.ts';
 export * from './integrity/checkpoint/signedCheckpoint.ts';
+export * from './integrity/verify/verifyLog.ts';
 export * from './ids/uuidv7.ts';
 export * from './ingest/prepareEvent.ts';
 export * from './filter/matchesFilter.ts';

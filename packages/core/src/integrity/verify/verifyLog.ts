@@ -1,5 +1,9 @@
 import type { StoredEvent } from '../../event/types.ts';
 import type { NoteVerifierKey } from '../checkpoint/signedCheckpoint.ts';
+import { appendToFrontier, emptyFrontier, frontierRoot, merkleHashesEqual, merkleHashToHex, parseMerkleHashHex, type MerkleFrontier } from '../merkle/index.ts';
+import { hashEvent } from '../sealEvent.ts';
+import { checkpointTarget } from './checkpointTarget.ts';
+import { PositionTracker, type MissingRange } from './positionTracker.ts';
 
 /** One thing wrong with a log, with the position (null when it is about the log as a whole). */
 export interface LogProblem {
@@ -33,9 +37,119 @@ export interface VerifyLogOptions {
   maxProblems?: number;
 }
 
+const PROGRESS_EVERY = 5000;
+const short = (hex: string): string => `${hex.slice(0, 12)}…`;
+
 /**
  * Checks a tenant's log without trusting whoever stored it: every event's hash recomputed from its content,
  * positions 1..n with no gap, duplicate or reorder, tenant field, and the Merkle root at the checkpoint's size
- * against the signed checkpoint. Events must come in position order. TODO(integrity helper): implement.
+ * against the signed checkpoint. Events must come in position order.
+ *
+ * Memory stays O(log n) whatever the length: the tree is the RFC 9162 frontier (README in ../merkle), the root at
+ * the checkpoint's size is captured as the count passes it, and problems and held-back gaps are bounded. The tree's
+ * leaves are the hashes recomputed from content, not the stored `hash` fields, so the root describes the events as
+ * they are now — an edit is caught by the checkpoint even when the attacker recomputed the event's hash.
  */
-export declare function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<StoredEvent>, options: VerifyLogOptions): Promise<LogVerificationReport>;
+export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<StoredEvent>, options: VerifyLogOptions): Promise<LogVerificationReport> {
+  const { tenant, onProgress } = options;
+  if (options.checkpoint !== undefined && options.key === undefined) throw new TypeError('verifyLog: a checkpoint needs the key that signed it');
+  const problems = new ProblemList(options.maxProblems ?? 100);
+  const target = options.checkpoint === undefined ? null : checkpointTarget(options.checkpoint, options.key as NoteVerifierKey);
+  if (target !== null && !target.ok) problems.add({ position: null, problem: target.problem });
+  const checkAt = target?.ok === true ? target.body.treeSize : -1;
+
+  let frontier: MerkleFrontier = emptyFrontier();
+  let count = 0;
+  let rootAtCheckpoint: Buffer | null = checkAt === 0 ? frontierRoot(frontier) : null;
+  const positions = new PositionTracker((range) => problems.add(missing(range)));
+
+  const step = (event: StoredEvent): void => {
+    count++;
+    const record = (typeof event === 'object' && event !== null ? event : {}) as Partial<Record<keyof StoredEvent, unknown>>;
+    const eventId = typeof record.id === 'string' ? record.id : undefined;
+    const position = typeof record.position === 'number' && Number.isSafeInteger(record.position) ? record.position : null;
+    // An event without a usable position is listed where it was read (its index in the stream).
+    const at = (problem: string): void => problems.add({ position, ...(eventId === undefined ? {} : { eventId }), problem }, position ?? count);
+
+    const finding = positions.next(record.position, eventId);
+    if (finding.kind === 'invalid') at(`event #${count} in the log has no valid position (got ${JSON.stringify(record.position) ?? 'nothing'})`);
+    else if (finding.kind === 'duplicate')
+      at(`position ${String(position)} appears again${finding.previousEventId === undefined ? '' : ` (already held by event ${finding.previousEventId})`}: an event was duplicated or inserted`);
+    else if (finding.kind === 'outOfOrder')
+      at(`position ${String(position)} is out of order: it comes after position ${finding.after}${finding.ambiguous === true ? ' (or it is repeated)' : ''} — events were swapped or moved`);
+
+    if (record.tenant !== tenant) at(`belongs to tenant ${JSON.stringify(record.tenant) ?? 'nothing'}, not ${JSON.stringify(tenant)}`);
+
+    const leaf = leafHash(record, at);
+    frontier = appendToFrontier(frontier, leaf).frontier;
+    if (count === checkAt) rootAtCheckpoint = frontierRoot(frontier);
+    if (onProgress !== undefined && count % PROGRESS_EVERY === 0) onProgress(count);
+  };
+
+  if (Symbol.asyncIterator in events) for await (const event of events) step(event);
+  else for (const event of events) step(event);
+  positions.finish();
+  if (onProgress !== undefined && count % PROGRESS_EVERY !== 0) onProgress(count);
+
+  let checkpoint: LogVerificationReport['checkpoint'] = null;
+  if (target !== null && !target.ok) checkpoint = { treeSize: target.treeSize, signatureValid: false, rootMatches: false };
+  if (target?.ok === true) {
+    const { treeSize, rootHash } = target.body;
+    const captured: Buffer | null = rootAtCheckpoint;
+    const rootMatches = captured !== null && merkleHashesEqual(captured, rootHash);
+    checkpoint = { treeSize, signatureValid: true, rootMatches };
+    if (captured === null)
+      problems.add({ position: null, problem: `log has ${count} events, checkpoint covers ${treeSize}: the log was truncated or events were removed after the checkpoint was signed` });
+    else if (!rootMatches)
+      problems.add({
+        position: null,
+        problem:
+          `the root over the first ${treeSize} events is ${merkleHashToHex(captured)}, the checkpoint signed ${merkleHashToHex(rootHash)}: ` +
+          `the log differs from what was signed (an event at or before position ${treeSize} was edited, inserted, removed or reordered)`,
+      });
+  }
+
+  const listed = problems.list();
+  return { tenant, events: count, rootHash: merkleHashToHex(frontierRoot(frontier)), checkpoint, problems: listed, ok: listed.length === 0 };
+}
+
+/** The leaf for this event: its hash recomputed from content. The stored hash is only compared against. */
+function leafHash(record: Partial<Record<keyof StoredEvent, unknown>>, at: (problem: string) => void): Buffer {
+  const stored = parseMerkleHashHex(record.hash);
+  let computed: string;
+  try {
+    computed = hashEvent(record as StoredEvent);
+  } catch (error) {
+    at(`cannot be hashed: ${error instanceof Error ? error.message : String(error)}`);
+    // Keep the leaf count right so later positions and the checkpoint size still line up.
+    return stored ?? Buffer.alloc(32);
+  }
+  if (stored === undefined) at(`has no valid hash field (want 64 lowercase hex digits; recomputed ${short(computed)})`);
+  else if (record.hash !== computed)
+    at(`hash does not match the event's content (stored ${short(record.hash as string)}, recomputed ${short(computed)}): the event was changed after it was sealed`);
+  return Buffer.from(computed, 'hex');
+}
+
+function missing(range: MissingRange): LogProblem {
+  const which = range.from === range.to ? `position ${range.from} is missing` : `positions ${range.from}–${range.to} are missing`;
+  const next = `the next event read${range.followedById === undefined ? '' : ` (${range.followedById})`} has position ${range.followedBy}`;
+  return { position: range.from, problem: `${which}: ${next} — events were removed` };
+}
+
+/** Keeps the first `max` problems and counts the rest, so a wholesale-damaged log cannot exhaust memory. */
+class ProblemList {
+  private readonly items: { problem: LogProblem; order: number }[] = [];
+  private dropped = 0;
+  constructor(private readonly max: number) {}
+  add(problem: LogProblem, order = problem.position ?? Infinity): void {
+    if (this.items.length < this.max) this.items.push({ problem, order });
+    else this.dropped++;
+  }
+  list(): LogProblem[] {
+    // Per-event problems in position order (gaps are only known at the end), then those about the whole log;
+    // Array.prototype.sort is stable, so problems of one position keep the order they were found in.
+    const sorted = this.items.slice().sort((a, b) => (a.order === b.order ? 0 : a.order < b.order ? -1 : 1)).map(({ problem }) => problem);
+    if (this.dropped > 0) sorted.push({ position: null, problem: `${this.dropped} more problems not listed (limit ${this.max})` });
+    return sorted;
+  }
+}
