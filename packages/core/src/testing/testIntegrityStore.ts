@@ -65,13 +65,16 @@ async function appendEvents(store: EventStore, tenant: string, count: number, ba
   return hashes;
 }
 
-interface Advance {
+export interface TreeAdvance {
   next: MerkleTreeState;
   nodes: MerkleNodeRecord[];
 }
 
-/** What an integrator computes from the state at `from` and the next leaves: the new state and the completed nodes. */
-function integrate(from: MerkleTreeState, leaves: readonly string[]): Advance {
+/**
+ * What an integrator computes from the state at `from` and the next leaves: the new state and every node the
+ * leaves completed (all levels, leaves included), ready for advanceTree. For stores' own tests.
+ */
+export function integrateLeaves(from: MerkleTreeState, leaves: readonly string[]): TreeAdvance {
   let frontier = from.size === 0 ? emptyFrontier() : makeFrontier(from.size, from.frontier.map(merkleHashFromHex));
   const nodes: MerkleNodeRecord[] = [];
   for (const leaf of leaves) {
@@ -161,10 +164,10 @@ function describeTreeAdvance(store: Store): void {
 
     it('advances from the stored size and gives the new state back exactly, frontier in its order', async () => {
       const leaves = await appendEvents(store(), 'acme', 45);
-      const first = integrate({ size: 0, frontier: [] }, leaves.slice(0, 23));
+      const first = integrateLeaves({ size: 0, frontier: [] }, leaves.slice(0, 23));
       expect(await store().advanceTree('acme', 0, first.next, first.nodes)).toBe(true);
       expect(await store().treeState('acme')).toStrictEqual(first.next);
-      const second = integrate(first.next, leaves.slice(23));
+      const second = integrateLeaves(first.next, leaves.slice(23));
       expect(second.next.frontier).toHaveLength(4); // 45 = 32 + 8 + 4 + 1
       expect(await store().advanceTree('acme', 23, second.next, second.nodes)).toBe(true);
       expect(await store().treeState('acme')).toStrictEqual(second.next);
@@ -172,12 +175,12 @@ function describeTreeAdvance(store: Store): void {
 
     it('refuses a stale or future fromSize and changes nothing: neither the state nor the nodes', async () => {
       const leaves = await appendEvents(store(), 'acme', 40);
-      const won = integrate({ size: 0, frontier: [] }, leaves.slice(0, 32));
+      const won = integrateLeaves({ size: 0, frontier: [] }, leaves.slice(0, 32));
       expect(await store().advanceTree('acme', 0, won.next, won.nodes)).toBe(true);
 
-      const rival = integrate({ size: 0, frontier: [] }, fakeLeaves('rival', 48));
+      const rival = integrateLeaves({ size: 0, frontier: [] }, fakeLeaves('rival', 48));
       expect(await store().advanceTree('acme', 0, rival.next, rival.nodes)).toBe(false);
-      const ahead = integrate(won.next, fakeLeaves('ahead', 16));
+      const ahead = integrateLeaves(won.next, fakeLeaves('ahead', 16));
       expect(await store().advanceTree('acme', 33, ahead.next, ahead.nodes)).toBe(false);
 
       expect(await store().treeState('acme')).toStrictEqual(won.next);
@@ -190,29 +193,29 @@ function describeTreeAdvance(store: Store): void {
 
     it('lets exactly one of several concurrent advances from the same size win', async () => {
       const leaves = await appendEvents(store(), 'acme', 20);
-      const first = integrate({ size: 0, frontier: [] }, leaves.slice(0, 4));
+      const first = integrateLeaves({ size: 0, frontier: [] }, leaves.slice(0, 4));
       expect(await store().advanceTree('acme', 0, first.next, first.nodes)).toBe(true);
-      const rivals = Array.from({ length: 6 }, (_, i) => integrate(first.next, i === 0 ? leaves.slice(4) : fakeLeaves(`rival-${i}`, 12 + i)));
+      const rivals = Array.from({ length: 6 }, (_, i) => integrateLeaves(first.next, i === 0 ? leaves.slice(4) : fakeLeaves(`rival-${i}`, 12 + i)));
       const results = await Promise.all(rivals.map((r) => store().advanceTree('acme', 4, r.next, r.nodes)));
       expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = rivals[results.indexOf(true)] as Advance;
+      const winner = rivals[results.indexOf(true)] as TreeAdvance;
       expect(await store().treeState('acme')).toStrictEqual(winner.next);
       await expectNodes(store(), 'acme', winner.nodes);
     });
 
     it('lets exactly one of several concurrent first advances (from size 0) win', async () => {
       await appendEvents(store(), 'acme', 1);
-      const rivals = Array.from({ length: 6 }, (_, i) => integrate({ size: 0, frontier: [] }, fakeLeaves(`first-${i}`, 16 + i)));
+      const rivals = Array.from({ length: 6 }, (_, i) => integrateLeaves({ size: 0, frontier: [] }, fakeLeaves(`first-${i}`, 16 + i)));
       const results = await Promise.all(rivals.map((r) => store().advanceTree('acme', 0, r.next, r.nodes)));
       expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = rivals[results.indexOf(true)] as Advance;
+      const winner = rivals[results.indexOf(true)] as TreeAdvance;
       expect(await store().treeState('acme')).toStrictEqual(winner.next);
       await expectNodes(store(), 'acme', winner.nodes);
     });
 
     it("keeps each tenant's tree apart: advancing one changes no other, and both may advance at once", async () => {
-      const acme = integrate({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 17));
-      const globex = integrate({ size: 0, frontier: [] }, await appendEvents(store(), 'globex', 5));
+      const acme = integrateLeaves({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 17));
+      const globex = integrateLeaves({ size: 0, frontier: [] }, await appendEvents(store(), 'globex', 5));
       expect(await Promise.all([
         store().advanceTree('acme', 0, acme.next, acme.nodes),
         store().advanceTree('globex', 0, globex.next, globex.nodes),
@@ -223,7 +226,7 @@ function describeTreeAdvance(store: Store): void {
     });
 
     it('advances with no nodes to store (a tree too small to complete one)', async () => {
-      const small = integrate({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 3));
+      const small = integrateLeaves({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 3));
       expect(await store().advanceTree('acme', 0, small.next, [])).toBe(true);
       expect(await store().treeState('acme')).toStrictEqual(small.next);
     });
@@ -234,7 +237,7 @@ function describeMerkleNodes(store: Store): void {
   describe('merkleNodes', () => {
     it('gives back every node of a stored level exactly, in one call, whatever the order asked', async () => {
       const leaves = await appendEvents(store(), 'acme', 100, 100);
-      const tree = integrate({ size: 0, frontier: [] }, leaves);
+      const tree = integrateLeaves({ size: 0, frontier: [] }, leaves);
       expect(stored(tree.nodes).map((n) => `${n.level}/${n.index}`).sort()).toEqual(
         ['4/0', '4/1', '4/2', '4/3', '4/4', '4/5', '5/0', '5/1', '5/2', '6/0'],
       );
@@ -243,7 +246,7 @@ function describeMerkleNodes(store: Store): void {
     });
 
     it('leaves out ids it does not hold, and answers an empty list with an empty list', async () => {
-      const tree = integrate({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 32));
+      const tree = integrateLeaves({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 32));
       expect(await store().advanceTree('acme', 0, tree.next, tree.nodes)).toBe(true);
       const got = await store().merkleNodes('acme', [{ level: 4, index: 1 }, { level: 4, index: 2 }, { level: 7, index: 0 }, { level: 5, index: 0 }]);
       const held = (level: number, index: number) => tree.nodes.find((n) => n.level === level && n.index === index);
@@ -252,10 +255,10 @@ function describeMerkleNodes(store: Store): void {
     });
 
     it("never gives one tenant another tenant's nodes", async () => {
-      const acme = integrate({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 64, 64));
+      const acme = integrateLeaves({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 64, 64));
       expect(await store().advanceTree('acme', 0, acme.next, acme.nodes)).toBe(true);
       expect(await store().merkleNodes('globex', ids(acme.nodes))).toStrictEqual([]);
-      const globex = integrate({ size: 0, frontier: [] }, await appendEvents(store(), 'globex', 16, 16));
+      const globex = integrateLeaves({ size: 0, frontier: [] }, await appendEvents(store(), 'globex', 16, 16));
       expect(await store().advanceTree('globex', 0, globex.next, globex.nodes)).toBe(true);
       await expectNodes(store(), 'globex', globex.nodes);
       await expectNodes(store(), 'acme', acme.nodes);
@@ -266,12 +269,12 @@ function describeMerkleNodes(store: Store): void {
       let state: MerkleTreeState = { size: 0, frontier: [] };
       const all: MerkleNodeRecord[] = [];
       for (const size of [5, 16, 17, 48, 80]) {
-        const step = integrate(state, leaves.slice(state.size, size));
+        const step = integrateLeaves(state, leaves.slice(state.size, size));
         expect(await store().advanceTree('acme', state.size, step.next, step.nodes)).toBe(true);
         all.push(...step.nodes);
         state = step.next;
       }
-      expect(all).toStrictEqual(integrate({ size: 0, frontier: [] }, leaves).nodes);
+      expect(all).toStrictEqual(integrateLeaves({ size: 0, frontier: [] }, leaves).nodes);
       await expectNodes(store(), 'acme', all);
     });
   });
@@ -291,19 +294,19 @@ function describeTenantsBehind(store: Store): void {
       await appendEvents(store(), 'initech', 1);
       expect(await sorted()).toEqual(['acme', 'globex', 'initech']);
 
-      const partly = integrate({ size: 0, frontier: [] }, acme.slice(0, 6));
+      const partly = integrateLeaves({ size: 0, frontier: [] }, acme.slice(0, 6));
       expect(await store().advanceTree('acme', 0, partly.next, partly.nodes)).toBe(true);
-      const whole = integrate({ size: 0, frontier: [] }, globex);
+      const whole = integrateLeaves({ size: 0, frontier: [] }, globex);
       expect(await store().advanceTree('globex', 0, whole.next, whole.nodes)).toBe(true);
       expect(await sorted()).toEqual(['acme', 'initech']);
 
-      const rest = integrate(partly.next, acme.slice(6));
+      const rest = integrateLeaves(partly.next, acme.slice(6));
       expect(await store().advanceTree('acme', 6, rest.next, rest.nodes)).toBe(true);
       expect(await sorted()).toEqual(['initech']);
     });
 
     it('lists a tenant again once new events land after its tree caught up', async () => {
-      const tree = integrate({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 4));
+      const tree = integrateLeaves({ size: 0, frontier: [] }, await appendEvents(store(), 'acme', 4));
       expect(await store().advanceTree('acme', 0, tree.next, tree.nodes)).toBe(true);
       expect(await store().tenantsBehind()).toStrictEqual([]);
       await appendEvents(store(), 'acme', 1);

@@ -1,9 +1,11 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyUsage, SearchPage, SearchQuery, StatsQuery,
-  StatsRow, StoredEvent, StreamPage, StreamReadOptions, TenantRecord, TenantScope,
+  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage,
+  MerkleNodeRecord, MerkleTreeState, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
+  StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
 import { SqliteAccessStatements } from './accessStatements.ts';
+import { SqliteIntegrityStatements } from './integrityStatements.ts';
 import { storeError } from './appendBatches.ts';
 import type { Appender } from './InlineAppender.ts';
 import { migrate, type MigrationReport } from './schema/migrations.ts';
@@ -16,15 +18,16 @@ import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConn
 /**
  * The SQLite event store. Appends go through an Appender — normally a writer thread with its own
  * connection, one transaction per `append` call, one call at a time. Everything else (queries, migrations,
- * and the AccessStore's tenants, keys and secrets, whose SQL is in accessStatements.ts) runs on this
- * thread's connection; WAL lets it read a consistent snapshot while the writer commits, so a long read
+ * the AccessStore's tenants, keys and secrets, whose SQL is in accessStatements.ts, and the IntegrityStore's
+ * Merkle trees and checkpoints, in integrityStatements.ts) runs on this thread's connection; WAL lets it read a consistent snapshot while the writer commits, so a long read
  * never holds up an append.
  */
-export class SqliteEventStore implements EventStore, AccessStore {
+export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore {
   readonly #db: SqliteConnection;
   readonly #appender: Appender | undefined;
   readonly #reads: StatementCache;
   readonly #access: SqliteAccessStatements;
+  readonly #integrity: SqliteIntegrityStatements;
   #closed = false;
   /** What the last `migrate()` did (the one run at open, unless readonly). */
   migrationsApplied: MigrationReport = { applied: [], current: 0 };
@@ -35,6 +38,7 @@ export class SqliteEventStore implements EventStore, AccessStore {
     this.#appender = appender;
     this.#reads = new StatementCache(db);
     this.#access = new SqliteAccessStatements(db, new StatementCache(db, 32));
+    this.#integrity = new SqliteIntegrityStatements(db, new StatementCache(db, 32));
   }
 
   /** Brings the schema up to date; safe to call any number of times. */
@@ -93,7 +97,7 @@ export class SqliteEventStore implements EventStore, AccessStore {
   }
 
   createTenant(tenant: TenantRecord): Promise<{ created: boolean }> {
-    return this.#write((access) => access.createTenant(tenant));
+    return this.#write(() => this.#access.createTenant(tenant));
   }
 
   getTenant(id: string): Promise<TenantRecord | null> {
@@ -105,7 +109,7 @@ export class SqliteEventStore implements EventStore, AccessStore {
   }
 
   createKey(record: ApiKeyRecord): Promise<void> {
-    return this.#write((access) => access.createKey(record));
+    return this.#write(() => this.#access.createKey(record));
   }
 
   findKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
@@ -125,19 +129,51 @@ export class SqliteEventStore implements EventStore, AccessStore {
   }
 
   revokeKey(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> {
-    return this.#write((access) => access.revokeKey(tenant, id, at));
+    return this.#write(() => this.#access.revokeKey(tenant, id, at));
   }
 
   expireKeyBy(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> {
-    return this.#write((access) => access.expireKeyBy(tenant, id, at));
+    return this.#write(() => this.#access.expireKeyBy(tenant, id, at));
   }
 
   recordKeyUsage(usage: readonly KeyUsage[]): Promise<void> {
-    return this.#write((access) => access.recordKeyUsage(usage));
+    return this.#write(() => this.#access.recordKeyUsage(usage));
   }
 
   getOrCreateSecret(name: string, candidate: string): Promise<string> {
-    return this.#write((access) => access.getOrCreateSecret(name, candidate, new Date().toISOString()));
+    return this.#write(() => this.#access.getOrCreateSecret(name, candidate, new Date().toISOString()));
+  }
+
+  leafHashes(tenant: string, fromPosition: number, limit: number): Promise<string[]> {
+    return this.#run(() => this.#integrity.leafHashes(tenant, fromPosition, limit));
+  }
+
+  treeState(tenant: string): Promise<MerkleTreeState> {
+    return this.#run(() => this.#integrity.treeState(tenant));
+  }
+
+  advanceTree(tenant: string, fromSize: number, next: MerkleTreeState, nodes: readonly MerkleNodeRecord[]): Promise<boolean> {
+    return this.#write(() => this.#integrity.advanceTree(tenant, fromSize, next, nodes));
+  }
+
+  merkleNodes(tenant: string, ids: ReadonlyArray<{ level: number; index: number }>): Promise<MerkleNodeRecord[]> {
+    return this.#run(() => this.#integrity.merkleNodes(tenant, ids));
+  }
+
+  tenantsBehind(): Promise<string[]> {
+    return this.#run(() => this.#integrity.tenantsBehind());
+  }
+
+  saveCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
+    return this.#write(() => this.#integrity.saveCheckpoint(checkpoint));
+  }
+
+  latestCheckpoint(tenant: string): Promise<CheckpointRecord | null> {
+    return this.#run(() => this.#integrity.latestCheckpoint(tenant));
+  }
+
+  checkpointAt(tenant: string, treeSize: number): Promise<CheckpointRecord | null> {
+    return this.#run(() => this.#integrity.checkpointAt(tenant, treeSize));
   }
 
   /** Lets the appends already made finish, then closes both connections. */
@@ -157,11 +193,11 @@ export class SqliteEventStore implements EventStore, AccessStore {
     return this.#db;
   }
 
-  /** Like #run, for tenants, keys and secrets that change the database: refused on a readonly store. */
-  #write<T>(work: (access: SqliteAccessStatements) => T): Promise<T> {
+  /** Like #run, for work that changes the database (keys, secrets, trees, checkpoints): refused on a readonly store. */
+  #write<T>(work: () => T): Promise<T> {
     return this.#run(() => {
       this.#requireWritable();
-      return work(this.#access);
+      return work();
     });
   }
 

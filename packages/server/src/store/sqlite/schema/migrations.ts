@@ -1,4 +1,5 @@
 import type { SqliteConnection } from '../SqliteConnection.ts';
+import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 
 /**
  * Versioned schema migrations. A migration is never edited once released: a change is a new entry.
@@ -176,6 +177,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  INTEGRITY_MIGRATION,
 ];
 
 /** The condition of the partial entity index, spelled as queries must spell it for the planner to use it. */
