@@ -21,6 +21,7 @@ import { keyRoutes } from '../access/keyRoutes.ts';
 import { tenantRoutes } from '../access/tenantRoutes.ts';
 import { viewerTokenRoutes } from '../auth/viewerTokenRoutes.ts';
 import { queryRoutes } from '../query/queryRoutes.ts';
+import { integrityPlugin } from '../integrity/integrityPlugin.ts';
 import { exportRoutes } from '../query/exportRoutes.ts';
 import { opsRoutes } from '../ops/opsRoutes.ts';
 import { registerOpenapi } from '../ops/openapiPlugin.ts';
@@ -89,6 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(tenantRoutes);
     await app.register(viewerTokenRoutes);
     await app.register(queryRoutes);
+    await app.register(integrityPlugin, config.integrity);
     await app.register(exportRoutes);
     await app.register(opsRoutes);
   } catch (err) {

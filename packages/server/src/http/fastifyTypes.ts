@@ -8,6 +8,7 @@ import type { GroupCommitWriter } from '../ingest/GroupCommitWriter.ts';
 import type { VellumMetrics } from '../ops/createMetrics.ts';
 import type { VellumStore } from '../store/VellumStore.ts';
 import type { SelfAudit } from '../audit/auditPlugin.ts';
+import type { IntegrityService } from '../integrity/integrityPlugin.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -33,6 +34,8 @@ declare module 'fastify' {
     /** Vellum's own security events, recorded in the system tenant. */
     audit: SelfAudit;
     viewerTokens: ViewerTokenService;
+    /** The Merkle integrator and checkpointer's public face: the signing key, the origin, settle() for tests. */
+    integrity: IntegrityService;
     /** Milliseconds clock; tests pass their own. */
     clock: () => number;
     /** Every route the auth plugin saw ('GET /v1/events' → its scope, or 'public'). */

@@ -48,6 +48,7 @@ export class GroupCommitWriter {
   #inFlightEvents = 0;
   #closed = false;
   #lastProgressAt: number;
+  readonly #commitListeners: Array<() => void> = [];
 
   constructor(options: GroupCommitWriterOptions) {
     for (const name of ['maxQueuedEvents', 'maxEventsPerCommit', 'retryAfterSeconds'] as const) {
@@ -104,6 +105,14 @@ export class GroupCommitWriter {
     });
   }
 
+  /**
+   * Calls `listener` after every durable commit, once its requests are answered: for work that follows the log
+   * (the Merkle integrator). A listener that throws affects neither the commit nor the other listeners.
+   */
+  onCommitted(listener: () => void): void {
+    this.#commitListeners.push(listener);
+  }
+
   /** Stops accepting batches and resolves once everything already queued is committed. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -154,6 +163,13 @@ export class GroupCommitWriter {
         events: this.#inFlightEvents,
         durationSeconds: Number(process.hrtime.bigint() - startedHr) / 1e9,
       });
+      for (const listener of this.#commitListeners) {
+        try {
+          listener();
+        } catch {
+          // Not the commit's failure: it is durable and answered already.
+        }
+      }
     } catch (err) {
       // The commit as a whole failed: nothing of it is durable, so every request in it learns the same.
       // We do not retry here — after an ambiguous failure (connection lost during COMMIT) a retry could

@@ -9,6 +9,11 @@ export interface VellumMetrics {
   ingestQueueDepth: Gauge<never>;
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   rateLimited: Counter<'limit'>;
+  integrityLag: Gauge<never>;
+  integrationDuration: Histogram<never>;
+  leavesIntegrated: Counter<never>;
+  checkpointsSigned: Counter<never>;
+  integrityErrors: Counter<'task'>;
 }
 
 /**
@@ -60,6 +65,34 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Vellu
       // By bucket kind only: a label per key or tenant would grow the series without bound.
       help: 'Requests refused with 429 RATE_LIMITED, by the bucket that was empty (key, or else tenant).',
       labelNames: ['limit'],
+      registers: [registry],
+    }),
+    integrityLag: new Gauge({
+      name: 'vellum_integrity_lag_events',
+      // One number for all tenants: a series per tenant would grow without bound.
+      help: 'Committed events not yet in their tenant\'s Merkle tree, summed over tenants, as this node last saw them.',
+      registers: [registry],
+    }),
+    integrationDuration: new Histogram({
+      name: 'vellum_integrity_integration_duration_seconds',
+      help: 'Time to integrate one chunk of leaves into a tenant\'s tree: read the leaves, hash, store the nodes and the new state.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    leavesIntegrated: new Counter({
+      name: 'vellum_integrity_leaves_integrated_total',
+      help: 'Events this node appended to Merkle trees (a chunk another node integrated first is not counted).',
+      registers: [registry],
+    }),
+    checkpointsSigned: new Counter({
+      name: 'vellum_checkpoints_signed_total',
+      help: 'Checkpoints this node signed and saved.',
+      registers: [registry],
+    }),
+    integrityErrors: new Counter({
+      name: 'vellum_integrity_errors_total',
+      help: 'Integration passes or checkpoint rounds that failed and will be retried, by task (integrate, checkpoint).',
+      labelNames: ['task'],
       registers: [registry],
     }),
   };
