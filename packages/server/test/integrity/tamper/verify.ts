@@ -1,0 +1,28 @@
+import { verifyLog, type LogVerificationReport, type NoteVerifierKey, type StoredEvent } from '@vellum/core';
+import type { ExportedCheckpoint } from './checkpoint.ts';
+import type { EventRow } from './target.ts';
+
+export type VerifyOutcome =
+  | { kind: 'report'; report: LogVerificationReport }
+  /** verifyLog threw instead of reporting (the log did not verify, but nothing said why). */
+  | { kind: 'threw'; error: string };
+
+/** Parses rows read in position order, as `vellum verify --store` would, and verifies them against the checkpoint. */
+export async function verifyRows(rows: readonly EventRow[], checkpoint: ExportedCheckpoint, key: NoteVerifierKey): Promise<VerifyOutcome> {
+  try {
+    const events = rows.map((row) => JSON.parse(row.body) as StoredEvent);
+    return { kind: 'report', report: await verifyLog(events, { tenant: checkpoint.tenant, checkpoint: checkpoint.note, key }) };
+  } catch (error) {
+    return { kind: 'threw', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+}
+
+export const verified = (outcome: VerifyOutcome): boolean => outcome.kind === 'report' && outcome.report.ok;
+
+/** The first problems of an outcome, for a message. */
+export function describeOutcome(outcome: VerifyOutcome, max = 3): string {
+  if (outcome.kind === 'threw') return `threw ${outcome.error}`;
+  const { report } = outcome;
+  if (report.ok) return 'ok';
+  return report.problems.slice(0, max).map((p) => `${p.position === null ? 'log' : `#${p.position}`}: ${p.problem}`).join('; ') || 'not ok (no problem listed)';
+}
