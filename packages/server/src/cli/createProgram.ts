@@ -7,6 +7,7 @@ import { addEventsCommands } from './eventsCommands.ts';
 import { addExportCommand } from './exportCommand.ts';
 import { addKeysCommands } from './keysCommands.ts';
 import { addTenantsCommands } from './tenantsCommands.ts';
+import { addVerifyCommand } from './verifyCommand.ts';
 
 /** The `vellum` command line. Output goes through `io` so tests can run it in-process. */
 export function createProgram(io: CliIO): Command {
@@ -23,5 +24,6 @@ export function createProgram(io: CliIO): Command {
   addExportCommand(program, io);
   addKeysCommands(program, io);
   addTenantsCommands(program, io);
+  addVerifyCommand(program, io);
   return program;
 }

@@ -7,7 +7,7 @@ import { isValidNoteText, openSignedNote, signNote, type NoteVerifierKey } from 
  * file is the checkpoint body and re-exports the rest, so one import serves the server and `vellum verify`.
  */
 
-export { noteKeyId, openSignedNote, signNote, isValidNoteName, SIGNED_NOTE_LIMITS, type NoteVerifierKey } from './signedNote.ts';
+export { noteKeyId, openSignedNote, parseSignedNote, signNote, isValidNoteName, SIGNED_NOTE_LIMITS, type NoteVerifierKey } from './signedNote.ts';
 export { formatVerifierKey, parseVerifierKey } from './verifierKey.ts';
 export { ed25519RawPublicKey } from './ed25519.ts';
 
