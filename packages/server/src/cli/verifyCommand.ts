@@ -313,11 +313,12 @@ class Progress {
   private print(events: number, now: number): void {
     this.printed = true;
     const rate = Math.round(events / Math.max((now - this.started) / 1000, 0.001));
-    const of =
+    const count = events.toLocaleString('en-US');
+    const done =
       'events' in this.total
-        ? ` / ${this.total.events.toLocaleString('en-US')}`
-        : ` (${this.total.bytes === 0 ? 100 : Math.floor((this.bytes / this.total.bytes) * 100)}% of the file)`;
-    this.io.stderr.write(`verify: ${events.toLocaleString('en-US')}${of} events, ${rate.toLocaleString('en-US')} events/s\n`);
+        ? `${count} / ${this.total.events.toLocaleString('en-US')} events`
+        : `${count} events (${this.total.bytes === 0 ? 100 : Math.floor((this.bytes / this.total.bytes) * 100)}% of the file)`;
+    this.io.stderr.write(`verify: ${done}, ${rate.toLocaleString('en-US')} events/s\n`);
   }
 }
 

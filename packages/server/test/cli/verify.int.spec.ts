@@ -3,15 +3,22 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519RawPublicKey, formatVerifierKey, hashEvent, MemoryMerkleTree, signCheckpoint, type StoredEvent } from '@vellum/core';
 import { runCli } from '../../src/cli/runCli.ts';
 import { anEvent, makeTestApp, tempSqliteStore } from '../support/testApp.ts';
 import { captureIO } from '../support/captureIO.ts';
+import { service } from '../support/services.ts';
+import { tempDatabase } from '../support/tempDatabase.ts';
+import { openPostgresStore } from '../../src/store/postgres/index.ts';
+
+const pgUrl = await service('postgres');
 
 // `vellum verify` end to end: a log written through the app into SQLite, exported through GET /v1/export, and a
 // checkpoint we sign ourselves over that export (the server's checkpoint endpoint is not used, so this test only
-// depends on the export and the core). Then the file and the database are tampered with as an attacker would.
+// depends on the export and the core). Then the file and the database are tampered with as an attacker would —
+// SQLite always, PostgreSQL when it is reachable (skipped with the reason otherwise, as services.ts does).
 
 const TENANT = 'default'; // where the bootstrap admin key writes
 const EVENTS = 25;
@@ -234,6 +241,52 @@ describe('vellum verify --store (SQLite, read-only)', () => {
     const before = readFileSync(dbFile);
     await verify(['--store', `sqlite:${dbFile}`]);
     expect(readFileSync(dbFile).equals(before)).toBe(true);
+  });
+});
+
+describe.skipIf(!pgUrl)('vellum verify --store (PostgreSQL)', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let pgCheckpoint: string;
+  let fourth: StoredEvent;
+
+  beforeAll(async () => {
+    database = await tempDatabase(pgUrl!, 'verify');
+    const t = await makeTestApp({ store: await openPostgresStore({ url: database.url }), config: { logLevel: 'silent' } });
+    const events = Array.from({ length: 12 }, (_, i) => anEvent({ changes: [{ field: 'n', old: i, new: i + 1 }] }));
+    expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: t.auth(), payload: { events } })).statusCode).toBe(201);
+    const exported = (await t.app.inject({ method: 'GET', url: '/v1/export?format=ndjson', headers: t.auth() })).body.trimEnd().split('\n');
+    await t.app.close();
+    const tree = new MemoryMerkleTree();
+    for (const line of exported) tree.append(Buffer.from(event(line).hash, 'hex'));
+    fourth = event(exported[3]);
+    // Its own key, given to --key as a file holding the verifier key string.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+    pgCheckpoint = path.join(dir, 'pg-checkpoint.txt');
+    writeFileSync(pgCheckpoint, signCheckpoint({ origin: 'pg.test/default', treeSize: 12, rootHash: tree.root() }, { name: 'pg.test', privateKeyPkcs8Der: der }));
+    writeFileSync(`${pgCheckpoint}.key`, formatVerifierKey({ name: 'pg.test', publicKey: ed25519RawPublicKey(der) }));
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('passes on the clean log, then names an event an attacker edited with the trigger disabled', async () => {
+    const args = ['--store', database.url, '--checkpoint', pgCheckpoint, '--key', `${pgCheckpoint}.key`];
+    const clean = await verify(args);
+    expect(clean.code).toBe(0);
+    expect(clean.out).toMatch(/tree size 12, key pg\.test\+[0-9a-f]{8}: signature valid, root at size 12 matches/);
+
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query('ALTER TABLE events DISABLE TRIGGER events_append_only');
+      await client.query(`UPDATE events SET body = $1 WHERE tenant = $2 AND position = 4`, [JSON.stringify({ ...fourth, severity: 'critical' }), TENANT]);
+    } finally {
+      await client.end();
+    }
+    const tampered = await verify(args);
+    expect(tampered.code).toBe(1);
+    expect(problemRows(tampered.out)[0]).toMatch(new RegExp(`^4\\s+${fourth.id}\\s+hash does not match the event's content`));
   });
 });
 
