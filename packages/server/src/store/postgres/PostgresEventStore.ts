@@ -1,10 +1,12 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, EventStore, KeyUsage, SearchPage, SearchQuery, StatsQuery,
-  StatsRow, StoredEvent, StreamPage, StreamReadOptions, TenantRecord, TenantScope,
+  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage,
+  MerkleNodeRecord, MerkleTreeState, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
+  StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
 import type { PgPool } from './PgPool.ts';
 import { PostgresAccessStore } from './PostgresAccessStore.ts';
+import { PostgresIntegrityStore } from './PostgresIntegrityStore.ts';
 import { NO_TENANT, TenantPool } from './TenantPool.ts';
 import { appendBatches } from './appendBatches.ts';
 import { appendStatements, type AppendStatements } from './appendSql.ts';
@@ -20,15 +22,17 @@ import { columnText } from './eventColumns.ts';
 /**
  * The PostgreSQL store: several Vellum nodes may share one database (and one schema) safely. Every query
  * runs as the schema's application role under row-level security, scoped to the tenant it reads or writes
- * (TenantPool.ts); migrations run as the connecting user.
+ * (TenantPool.ts); migrations run as the connecting user. Keys and tenants (PostgresAccessStore) and Merkle trees
+ * and checkpoints (PostgresIntegrityStore) are halves of their own sharing the pool.
  */
-export class PostgresEventStore implements EventStore, AccessStore {
+export class PostgresEventStore implements EventStore, AccessStore, IntegrityStore {
   readonly schema: string;
   readonly #pool: TenantPool;
   readonly #t: TableNames;
   readonly #append: AppendStatements;
   readonly #stream: StreamStatements;
   readonly #access: PostgresAccessStore;
+  readonly #integrity: PostgresIntegrityStore;
   readonly #byId: { any: Statement; tenant: Statement; head: Statement };
   #closed: Promise<void> | undefined;
 
@@ -39,6 +43,7 @@ export class PostgresEventStore implements EventStore, AccessStore {
     this.#append = appendStatements(this.#t);
     this.#stream = streamStatements(this.#t);
     this.#access = new PostgresAccessStore(this.#pool, this.#t);
+    this.#integrity = new PostgresIntegrityStore(this.#pool, this.#t);
     this.#byId = {
       any: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1`),
       tenant: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1 AND tenant = $2`),
@@ -115,4 +120,15 @@ export class PostgresEventStore implements EventStore, AccessStore {
   expireKeyBy(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> { return this.#access.expireKeyBy(tenant, id, at); }
   recordKeyUsage(usage: readonly KeyUsage[]): Promise<void> { return this.#access.recordKeyUsage(usage); }
   getOrCreateSecret(name: string, candidate: string): Promise<string> { return this.#access.getOrCreateSecret(name, candidate); }
+
+  leafHashes(tenant: string, fromPosition: number, limit: number): Promise<string[]> { return this.#integrity.leafHashes(tenant, fromPosition, limit); }
+  treeState(tenant: string): Promise<MerkleTreeState> { return this.#integrity.treeState(tenant); }
+  advanceTree(tenant: string, fromSize: number, next: MerkleTreeState, nodes: readonly MerkleNodeRecord[]): Promise<boolean> {
+    return this.#integrity.advanceTree(tenant, fromSize, next, nodes);
+  }
+  merkleNodes(tenant: string, ids: ReadonlyArray<{ level: number; index: number }>): Promise<MerkleNodeRecord[]> { return this.#integrity.merkleNodes(tenant, ids); }
+  tenantsBehind(): Promise<string[]> { return this.#integrity.tenantsBehind(); }
+  saveCheckpoint(checkpoint: CheckpointRecord): Promise<void> { return this.#integrity.saveCheckpoint(checkpoint); }
+  latestCheckpoint(tenant: string): Promise<CheckpointRecord | null> { return this.#integrity.latestCheckpoint(tenant); }
+  checkpointAt(tenant: string, treeSize: number): Promise<CheckpointRecord | null> { return this.#integrity.checkpointAt(tenant, treeSize); }
 }

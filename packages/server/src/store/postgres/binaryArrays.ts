@@ -6,7 +6,7 @@
  * Layout: ndim=1, has-nulls flag, element type OID, length, lower bound 1; then per element its byte length
  * (-1 for NULL) and its bytes. The OID must be the one the statement's `$n::type[]` cast declares.
  */
-const OID = { int2: 21, int8: 20, text: 25, timestamptz: 1184 } as const;
+const OID = { bytea: 17, int2: 21, int8: 20, text: 25, timestamptz: 1184 } as const;
 const HEADER = 20;
 /** timestamptz on the wire: microseconds since 2000-01-01T00:00:00Z. */
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
@@ -38,6 +38,19 @@ export function textArray(values: ReadonlyArray<string | null>): Buffer {
     buf.writeInt32BE(n, at);
     at += 4;
     if (n > 0) at += buf.write(values[i] as string, at, n, 'utf8');
+  }
+  return buf;
+}
+
+/** Raw bytes per element (bytea's binary form is the bytes themselves). */
+export function byteaArray(values: readonly Uint8Array[]): Buffer {
+  const buf = Buffer.allocUnsafe(HEADER + values.reduce((n, v) => n + 4 + v.byteLength, 0));
+  header(buf, OID.bytea, values.length, false);
+  let at = HEADER;
+  for (const v of values) {
+    buf.writeInt32BE(v.byteLength, at);
+    buf.set(v, at + 4);
+    at += 4 + v.byteLength;
   }
   return buf;
 }

@@ -1,6 +1,6 @@
 import { severityRank } from '@vellum/core';
 import type { StoredEvent } from '@vellum/core';
-import { int2Array, int8Array, textArray, timestamptzArray } from './binaryArrays.ts';
+import { byteaArray, int2Array, int8Array, textArray, timestamptzArray } from './binaryArrays.ts';
 
 /**
  * An event as the columns of one multi-row INSERT: one array per column, sent as binary parameters and read
@@ -13,6 +13,8 @@ export const EVENT_COLUMNS = [
   ['correlation_id', 'text'], ['occurred_at', 'timestamptz'], ['idempotency_key', 'text'], ['fingerprint', 'text'],
   // text[] per row cannot travel as a 2-D array (rows differ in length): each row's array is sent as its literal.
   ['tags', 'text[]'], ['fields', 'text[]'], ['body', 'text'],
+  // The event hash again, as 32 bytes beside the body (migration 7): the Merkle leaves without parsing bodies.
+  ['hash', 'bytea'],
 ] as const;
 
 /**
@@ -43,7 +45,7 @@ export function eventColumnArrays(rows: readonly EventRow[]): Buffer[] {
       columnText(e.type), severityRank(e.severity), optionalText(e.outcome), optionalText(e.source),
       columnText(e.actor.type), columnText(e.actor.id), optionalText(e.entity?.type), optionalText(e.entity?.id),
       optionalText(e.correlationId), e.occurredAt, optionalText(e.idempotencyKey), fingerprint ?? null,
-      textArrayLiteral(e.tags), textArrayLiteral(fields), JSON.stringify(e),
+      textArrayLiteral(e.tags), textArrayLiteral(fields), JSON.stringify(e), Buffer.from(e.hash, 'hex'),
     ];
     row.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
   });
@@ -52,6 +54,7 @@ export function eventColumnArrays(rows: readonly EventRow[]): Buffer[] {
       case 'bigint': return int8Array(values as number[]);
       case 'smallint': return int2Array(values as number[]);
       case 'timestamptz': return timestamptzArray(values as string[]);
+      case 'bytea': return byteaArray(values as Buffer[]);
       default: return textArray(values as Array<string | null>);
     }
   });

@@ -11,7 +11,7 @@
  * (binary column arrays read back with unnest()), sealing the next chunk while the database inserts this one.
  *
  * Tables: events (append-only by trigger), tenant_heads, request_keys, api_keys, tenants, server_secrets,
- * schema_migrations.
+ * merkle_trees, merkle_nodes and checkpoints (migration 7; nodes and checkpoints append-only), schema_migrations.
  *
  * Tenant isolation in the database itself (migration 6, TenantPool.ts): the application's queries run as a
  * role of their own, neither owner nor superuser, under row-level security on every tenant table; each

@@ -1,6 +1,7 @@
 import type { TableNames } from './sqlNames.ts';
 import { ACCESS_MIGRATION } from './accessMigration.ts';
 import { ROW_SECURITY_MIGRATION } from './rowSecurityMigration.ts';
+import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 
 /**
  * The schema, as versioned migrations. A migration never changes once released: new needs get a new version.
@@ -174,4 +175,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   ACCESS_MIGRATION,
   ROW_SECURITY_MIGRATION,
+  INTEGRITY_MIGRATION,
 ];

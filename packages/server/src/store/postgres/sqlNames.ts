@@ -20,6 +20,9 @@ export interface TableNames {
   apiKeys: string;
   tenants: string;
   serverSecrets: string;
+  merkleTrees: string;
+  merkleNodes: string;
+  checkpoints: string;
   migrations: string;
 }
 
@@ -34,6 +37,9 @@ export function tableNames(schema: string): TableNames {
     apiKeys: `${s}.api_keys`,
     tenants: `${s}.tenants`,
     serverSecrets: `${s}.server_secrets`,
+    merkleTrees: `${s}.merkle_trees`,
+    merkleNodes: `${s}.merkle_nodes`,
+    checkpoints: `${s}.checkpoints`,
     migrations: `${s}.schema_migrations`,
   };
 }
