@@ -53,6 +53,12 @@ describe.skipIf(pg === null)('integrity on PostgreSQL with two nodes', () => {
     expect((await latestCheckpoint(nodes[1]!.app, 'default')).rootHash).toBe(referenceTree(fallback).root().toString('hex'));
     expect(nodes.map((t) => t.app.integrity.key.verifierKey)).toEqual([a.verifierKey, a.verifierKey]);
 
+    // Each leaf was integrated exactly once, by whichever node won its chunk (a lost advance writes and counts nothing).
+    const integrated = await Promise.all(nodes.map(async (t) => Number(/^vellum_integrity_leaves_integrated_total (\d+)$/m.exec((await t.app.inject({ method: 'GET', url: '/metrics' })).payload)?.[1])));
+    const heads = await Promise.all(['acme', 'default', 'system'].map((tenant) => nodes[0]!.store.headPosition(tenant)));
+    console.log(`two nodes: leaves integrated per node ${integrated.join(" + ")}, heads ${heads.join(", ")}`);
+    expect(integrated[0]! + integrated[1]!).toBe(heads.reduce((a, b) => a + b, 0));
+
     // Either node proves that earlier sizes are prefixes of the final tree, and that events are in it.
     const tree = referenceTree(acme);
     for (const size of [1, 2, 37, 256, 799]) await expectConsistency(nodes[size % 2]!.app, 'acme', { treeSize: size, root: tree.root(size) }, a);
