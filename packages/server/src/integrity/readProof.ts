@@ -17,14 +17,15 @@ const MAX_LEAF_READ = 2 ** (MERKLE_STORED_MIN_LEVEL + 2);
  */
 export async function readProof(store: ProofStore, tenant: string, plan: MerkleProofPlan): Promise<string[]> {
   const ids = planNodeIds(plan);
-  const hashes = new Map<string, Buffer>();
   const stored = ids.filter((id) => id.level >= MERKLE_STORED_MIN_LEVEL);
-  if (stored.length > 0) {
-    for (const node of await store.merkleNodes(tenant, stored)) hashes.set(key(node), merkleHashFromHex(node.hash));
-  }
-  for (const [id, hash] of await recomputeLowNodes(store, tenant, ids.filter((id) => id.level < MERKLE_STORED_MIN_LEVEL))) {
-    hashes.set(key(id), hash);
-  }
+  // Independent reads, so concurrent: on PostgreSQL each takes a pooled connection of its own.
+  const [storedNodes, lowNodes] = await Promise.all([
+    stored.length === 0 ? [] : store.merkleNodes(tenant, stored),
+    recomputeLowNodes(store, tenant, ids.filter((id) => id.level < MERKLE_STORED_MIN_LEVEL)),
+  ]);
+  const hashes = new Map<string, Buffer>();
+  for (const node of storedNodes) hashes.set(key(node), merkleHashFromHex(node.hash));
+  for (const [id, hash] of lowNodes) hashes.set(key(id), hash);
   const ordered = ids.map((id) => {
     const hash = hashes.get(key(id));
     if (hash === undefined) throw new Error(`Merkle node (level ${id.level}, index ${id.index}) of tenant ${tenant} is missing from the store`);
@@ -38,25 +39,23 @@ const key = (id: MerkleNodeId): string => `${id.level}/${id.index}`;
 /** Hashes of nodes below the stored levels, from their leaves: nodes whose leaves are close share one read. */
 async function recomputeLowNodes(store: ProofStore, tenant: string, ids: MerkleNodeId[]): Promise<Array<[MerkleNodeId, Buffer]>> {
   const byStart = ids.map((id) => ({ id, ...nodeLeafRange(id) })).sort((a, b) => a.start - b.start);
-  const results: Array<[MerkleNodeId, Buffer]> = [];
-  let i = 0;
-  while (i < byStart.length) {
-    // Grow a group while the span from its first leaf to the end of the next node stays within one bounded read.
-    const first = byStart[i]!;
-    let end = first.start + first.count;
-    let j = i + 1;
-    while (j < byStart.length && Math.max(end, byStart[j]!.start + byStart[j]!.count) - first.start <= MAX_LEAF_READ) {
-      end = Math.max(end, byStart[j]!.start + byStart[j]!.count);
-      j++;
-    }
-    // Positions count from 1; leaf index i is position i + 1.
-    const leaves = await store.leafHashes(tenant, first.start + 1, end - first.start);
-    if (leaves.length !== end - first.start) throw new Error(`tenant ${tenant}: expected ${end - first.start} leaves from position ${first.start + 1}, the store has ${leaves.length}`);
-    for (const node of byStart.slice(i, j)) {
-      const own = leaves.slice(node.start - first.start, node.start - first.start + node.count).map(merkleHashFromHex);
-      results.push([node.id, perfectSubtreeHash(own)]);
-    }
-    i = j;
+  // Group nodes whose leaves lie close together: from a group's first leaf to the end of its last node stays
+  // within one bounded read.
+  const groups: Array<typeof byStart> = [];
+  for (const node of byStart) {
+    const group = groups.at(-1);
+    if (group !== undefined && node.start + node.count - group[0]!.start <= MAX_LEAF_READ) group.push(node);
+    else groups.push([node]);
   }
-  return results;
+  const read = await Promise.all(
+    groups.map(async (group) => {
+      const start = group[0]!.start;
+      const end = Math.max(...group.map((n) => n.start + n.count));
+      // Positions count from 1; leaf index i is position i + 1.
+      const leaves = await store.leafHashes(tenant, start + 1, end - start);
+      if (leaves.length !== end - start) throw new Error(`tenant ${tenant}: expected ${end - start} leaves from position ${start + 1}, the store has ${leaves.length}`);
+      return group.map((n): [MerkleNodeId, Buffer] => [n.id, perfectSubtreeHash(leaves.slice(n.start - start, n.start - start + n.count).map(merkleHashFromHex))]);
+    }),
+  );
+  return read.flat();
 }
