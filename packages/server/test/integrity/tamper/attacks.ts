@@ -11,10 +11,11 @@ export interface PristineLog {
   checkpoint: ExportedCheckpoint;
 }
 
-/** The attacked tenant and its neighbour in the same store. */
+/** The attacked tenant, its neighbour in the same store, and a log longer than one page of the verifier's reads. */
 export interface World {
   victim: PristineLog;
   neighbour: PristineLog;
+  big: PristineLog;
 }
 
 export const TAMPER_KINDS = [
@@ -32,9 +33,10 @@ export const TAMPER_KINDS = [
 ] as const;
 export type TamperKind = (typeof TAMPER_KINDS)[number];
 export const CONTROL_KIND = 'control: forged appends after the head';
+export const BOUNDARY_KIND = 'forged duplicates at a page boundary';
 
 export interface Trial {
-  kind: TamperKind | typeof CONTROL_KIND;
+  kind: TamperKind | typeof CONTROL_KIND | typeof BOUNDARY_KIND;
   variant: string;
   /** Human words: what was done, with positions (printed for anything undetected). */
   description: string;
@@ -283,7 +285,34 @@ export function touchedTenants(trial: Trial): Set<string> {
       touched.add(op.tenant);
       if (op.set.tenant !== undefined) touched.add(op.set.tenant);
     } else if (op.op === 'insert') touched.add(op.row.tenant);
-    else if (op.op !== 'dropUniqueness') touched.add(op.tenant);
+    else if (op.op === 'delete' || op.op === 'deleteFrom') touched.add(op.tenant);
   }
   return touched;
+}
+
+/**
+ * Forged events sharing the position that ends one page of the verifier's reads (VERIFY_PAGE): the next page starts
+ * after that position, so a reader paging `position > last` sees only one of the rows holding it. The attacker
+ * wants the original seen (the log then matches its checkpoint) and the forged ones kept in the table, where
+ * searches by type, actor or id find them. Variants: how many, and whether the original is moved behind them in
+ * storage order (which row a tie goes to is the database's choice).
+ */
+export function planBoundary(rng: Rng, { big }: World, page: number): Trial {
+  const boundaries = Array.from({ length: Math.floor(big.checkpoint.treeSize / page) }, (_, i) => (i + 1) * page);
+  if (boundaries.length === 0) throw new Error(`${big.tenant}'s checkpoint covers ${big.checkpoint.treeSize} events, less than a page of ${page}`);
+  const position = rng.pick(boundaries);
+  const count = rng.pick([1, 1, 3, 20]);
+  const originalLast = rng.chance(0.5);
+  const original = big.events[position - 1] as StoredEvent;
+  const ops: TamperOp[] = [{ op: 'dropUniqueness' }];
+  for (let i = 0; i < count; i++) ops.push({ op: 'insert', row: { tenant: big.tenant, position, event: forgeEvent(rng, big, big.tenant, position) } });
+  if (originalLast) ops.push({ op: 'moveToEnd', id: original.id });
+  return {
+    kind: BOUNDARY_KIND,
+    variant: `${count} forged, original stored ${originalLast ? 'after' : 'before'} them`,
+    description: `${count} forged event(s) with correct hashes inserted at ${big.tenant}#${position}, beside the original`,
+    ops,
+    mustFail: [big.tenant],
+    positions: [position],
+  };
 }

@@ -4,7 +4,9 @@ import type { Rng } from './random.ts';
 /** The tenant whose log is attacked, and a neighbour sharing the store (tenant moves go between the two). */
 export const VICTIM = 'acme';
 export const NEIGHBOUR = 'globex';
-export const TENANTS = [VICTIM, NEIGHBOUR] as const;
+/** A log longer than one page of the verifier's reads. */
+export const BIG = 'initech';
+export const TENANTS = [VICTIM, NEIGHBOUR, BIG] as const;
 
 const TYPES = ['configuration.updated', 'configuration.created', 'user.login', 'user.logout', 'invoice.paid', 'invoice.refund.issued', 'role.granted', 'document.viewed'];
 const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'];

@@ -1,14 +1,13 @@
 import pg from 'pg';
-import { SEVERITIES, type Severity } from '@vellum/core';
+import { SEVERITIES, type Severity, type StoredEvent } from '@vellum/core';
 import { columnText, textArrayLiteral } from '../../../src/store/postgres/eventColumns.ts';
+import { searchPage, searchSql } from '../../../src/store/postgres/searchEvents.ts';
 import { quoteLiteral, tableNames } from '../../../src/store/postgres/sqlNames.ts';
-import type { EventRow, ForgedRow, TamperOp, TamperTarget } from './target.ts';
+import { VERIFY_PAGE, type ForgedRow, type TamperOp, type TamperTarget } from './target.ts';
 
 const lit = (v: string | number | null): string => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : quoteLiteral(v));
 const text = (v: string | undefined | null): string => (v === undefined || v === null ? 'NULL' : lit(columnText(v)));
 
-/** What `vellum verify --store postgres:…` has to read in some form: a tenant's bodies in position order. */
-export const postgresReadLog = (schema: string): string => `SELECT position, body FROM ${tableNames(schema).events} WHERE tenant = $1 ORDER BY position`;
 
 function insertSql(events: string, row: ForgedRow): string {
   const e = row.event;
@@ -41,6 +40,9 @@ export function postgresScript(schema: string, ops: readonly TamperOp[]): string
         return `DELETE FROM ${events} WHERE tenant = ${lit(op.tenant)} AND position >= ${op.position}`;
       case 'insert':
         return insertSql(events, op.row);
+      case 'moveToEnd':
+        // An identity column takes DEFAULT on update: a new seq, and the new tuple lands at the end of the heap.
+        return `UPDATE ${events} SET seq = DEFAULT WHERE id = ${lit(op.id)}`;
       case 'dropUniqueness':
         return `ALTER TABLE ${events} DROP CONSTRAINT events_pkey; DROP INDEX ${tableNames(schema).schema}.events_stream`;
     }
@@ -59,8 +61,8 @@ export async function postgresTarget(url: string, schema: string): Promise<Tampe
   await client.connect();
   const { rows: [me] } = await client.query<{ super: boolean }>("SELECT rolsuper AS super FROM pg_roles WHERE rolname = current_user");
   if (me?.super !== true) throw new Error('the PostgreSQL tamper test needs a superuser connection');
-  const events = tableNames(schema).events;
-  const read = postgresReadLog(schema);
+  const names = tableNames(schema);
+  const events = names.events;
   return {
     name: 'PostgreSQL',
     bypasses: ['SET LOCAL session_replication_role = replica', 'ALTER TABLE events DISABLE TRIGGER ALL'],
@@ -73,8 +75,17 @@ export async function postgresTarget(url: string, schema: string): Promise<Tampe
       if (ops.length > 0) await client.query(postgresScript(schema, ops));
     },
     async read(tenant) {
-      const { rows } = await client.query<{ position: string; body: string }>(read, [tenant]);
-      return rows.map((r) => ({ position: Number(r.position), body: r.body }));
+      // The PostgreSQL store's own search (searchEvents.ts), page after page, as the CLI reads.
+      const events: StoredEvent[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const query = { order: 'asc' as const, limit: VERIFY_PAGE, ...(cursor === undefined ? {} : { cursor }) };
+        const { text, values } = searchSql(names, tenant, query);
+        const page = searchPage((await client.query<{ k: string; body: string }>(text, values as unknown[])).rows, query.limit);
+        events.push(...page.events);
+        if (page.nextCursor === null || page.events.length === 0) return events;
+        cursor = page.nextCursor;
+      }
     },
     async rollback() {
       await client.query('ROLLBACK');

@@ -3,7 +3,7 @@ import { makeTestApp, type TestApp } from '../../support/testApp.ts';
 import type { VellumStore } from '../../../src/store/VellumStore.ts';
 import type { PristineLog, World } from './attacks.ts';
 import { exportCheckpoint, type ExportedCheckpoint, type TestSigningKey } from './checkpoint.ts';
-import { createTenants, ingestVaried, NEIGHBOUR, VICTIM } from './fixture.ts';
+import { BIG, createTenants, ingestVaried, NEIGHBOUR, TENANTS, VICTIM } from './fixture.ts';
 import type { Rng } from './random.ts';
 import type { TamperTarget } from './target.ts';
 
@@ -11,6 +11,8 @@ import type { TamperTarget } from './target.ts';
 export const SIZES = {
   [VICTIM]: { checkpointed: 300, grown: 40 },
   [NEIGHBOUR]: { checkpointed: 60, grown: 12 },
+  // Past one page of the verifier's reads (VERIFY_PAGE), for the page-boundary trials.
+  [BIG]: { checkpointed: 1010, grown: 5 },
 } as const;
 
 /** A tenant's whole log through the HTTP API (GET /v1/export, oldest first): what an auditor exports. */
@@ -34,17 +36,19 @@ export async function seedStore(store: VellumStore, rng: Rng, key: TestSigningKe
   const t = await makeTestApp({ store, config: { logLevel: 'warn' } });
   try {
     await createTenants(t);
-    // Interleaved, so the two tenants' rows mix in the table as they would in service.
-    for (let done = 0; done < SIZES[VICTIM].checkpointed; done += 50) {
-      await ingestVaried(t, VICTIM, Math.min(50, SIZES[VICTIM].checkpointed - done), rng, done);
-      await ingestVaried(t, NEIGHBOUR, SIZES[NEIGHBOUR].checkpointed / 6, rng, 10_000 + done);
+    // Interleaved in six rounds, so the tenants' rows mix in the table as they would in service.
+    for (let round = 0; round < 6; round++) {
+      for (const tenant of TENANTS) {
+        const { checkpointed } = SIZES[tenant];
+        const from = Math.floor((checkpointed * round) / 6);
+        await ingestVaried(t, tenant, Math.floor((checkpointed * (round + 1)) / 6) - from, rng, from);
+      }
     }
     const checkpoints: Record<string, ExportedCheckpoint> = {};
-    for (const tenant of [VICTIM, NEIGHBOUR]) checkpoints[tenant] = exportCheckpoint(tenant, await exportLog(t, tenant), key);
-    await ingestVaried(t, VICTIM, SIZES[VICTIM].grown, rng, 20_000);
-    await ingestVaried(t, NEIGHBOUR, SIZES[NEIGHBOUR].grown, rng, 30_000);
+    for (const tenant of TENANTS) checkpoints[tenant] = exportCheckpoint(tenant, await exportLog(t, tenant), key);
+    for (const tenant of TENANTS) await ingestVaried(t, tenant, SIZES[tenant].grown, rng, 100_000);
     const exported: Record<string, StoredEvent[]> = {};
-    for (const tenant of [VICTIM, NEIGHBOUR]) exported[tenant] = await exportLog(t, tenant);
+    for (const tenant of TENANTS) exported[tenant] = await exportLog(t, tenant);
     return { checkpoints, exported };
   } finally {
     await t.app.close();
@@ -55,8 +59,8 @@ export async function seedStore(store: VellumStore, rng: Rng, key: TestSigningKe
 export async function readWorld(target: TamperTarget, seeded: SeededStore): Promise<World> {
   const log = async (tenant: string): Promise<PristineLog> => ({
     tenant,
-    events: (await target.read(tenant)).map((row) => JSON.parse(row.body) as StoredEvent),
+    events: await target.read(tenant),
     checkpoint: seeded.checkpoints[tenant] as ExportedCheckpoint,
   });
-  return { victim: await log(VICTIM), neighbour: await log(NEIGHBOUR) };
+  return { victim: await log(VICTIM), neighbour: await log(NEIGHBOUR), big: await log(BIG) };
 }

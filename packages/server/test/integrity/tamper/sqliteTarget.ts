@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
-import { SEVERITIES, type Severity } from '@vellum/core';
-import type { EventRow, ForgedRow, TamperOp, TamperTarget } from './target.ts';
+import { SEVERITIES, type Severity, type StoredEvent } from '@vellum/core';
+import type { SqliteConnection } from '../../../src/store/sqlite/SqliteConnection.ts';
+import { searchEvents } from '../../../src/store/sqlite/searchQuery.ts';
+import { StatementCache } from '../../../src/store/sqlite/StatementCache.ts';
+import { VERIFY_PAGE, type ForgedRow, type TamperOp, type TamperTarget } from './target.ts';
 
 const severityRank = (s: unknown): number => Math.max(0, SEVERITIES.indexOf(s as Severity));
 const epochMs = (iso: unknown): number => (typeof iso === 'string' && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : 0);
@@ -18,8 +21,6 @@ const INSERT = `INSERT INTO events (tenant, position, id, stream, stream_version
   entity_type, entity_id, source, correlation_id, occurred_at, recorded_at, idempotency_key, fingerprint, body)
   VALUES (${Array.from({ length: 19 }, () => '?').join(', ')})`;
 
-/** The SQL `vellum verify --store sqlite:…` has to run in some form: a tenant's bodies in position order. */
-export const SQLITE_READ_LOG = 'SELECT position, body FROM events WHERE tenant = ? ORDER BY position';
 
 /** Drops every trigger on the events table: with the file in hand, the append-only triggers are just schema. */
 export function dropEventTriggers(db: Database.Database): string[] {
@@ -53,6 +54,9 @@ export function applySqlite(db: Database.Database, ops: readonly TamperOp[]): vo
       case 'insert':
         db.prepare(INSERT).run(...forgedColumns(op.row));
         break;
+      case 'moveToEnd':
+        db.prepare('UPDATE events SET seq = (SELECT MAX(seq) + 1 FROM events) WHERE id = ?').run(op.id);
+        break;
       case 'dropUniqueness':
         db.exec('DROP INDEX events_tenant_position; DROP INDEX events_stream_version');
         break;
@@ -60,8 +64,18 @@ export function applySqlite(db: Database.Database, ops: readonly TamperOp[]): vo
   }
 }
 
-export function readSqlite(db: Database.Database, tenant: string): EventRow[] {
-  return db.prepare(SQLITE_READ_LOG).all(tenant) as EventRow[];
+/** A tenant's events through the SQLite store's own search (searchQuery.ts), page after page, as the CLI reads them. */
+export function readSqlite(db: Database.Database, tenant: string): StoredEvent[] {
+  // A cache per read: the schema may have changed since (dropped triggers and indexes, rolled back).
+  const statements = new StatementCache(db as unknown as SqliteConnection);
+  const events: StoredEvent[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = searchEvents(statements, tenant, { order: 'asc', limit: VERIFY_PAGE, ...(cursor === undefined ? {} : { cursor }) });
+    events.push(...page.events);
+    if (page.nextCursor === null || page.events.length === 0) return events;
+    cursor = page.nextCursor;
+  }
 }
 
 /**

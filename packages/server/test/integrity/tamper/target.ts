@@ -1,11 +1,5 @@
 import type { StoredEvent } from '@vellum/core';
 
-/** One stored event as the table holds it: the position column and the body text. */
-export interface EventRow {
-  position: number;
-  body: string;
-}
-
 /** A forged row: the columns an attacker fills in, taken from the forged event. */
 export interface ForgedRow {
   tenant: string;
@@ -23,8 +17,17 @@ export type TamperOp =
   /** Deletes positions ≥ `position` (a truncated tail). */
   | { op: 'deleteFrom'; tenant: string; position: number }
   | { op: 'insert'; row: ForgedRow }
+  /** Moves the row with this id to the end of the table's storage order (a new rowid / seq, a new heap tuple). */
+  | { op: 'moveToEnd'; id: string }
   /** Drops what keeps (tenant, position) and (tenant, stream, stream version) unique: rows may then share them. */
   | { op: 'dropUniqueness' };
+
+/**
+ * `vellum verify --store` reads a tenant's log through the store's search, oldest first, in pages of this many
+ * events (verifyCommand.ts): `WHERE tenant = ? AND position > <the previous page's last> ORDER BY position LIMIT 1001`.
+ * The targets run the stores' own search code on their transaction's connection, so a trial sees what the CLI would.
+ */
+export const VERIFY_PAGE = 1000;
 
 /**
  * The store under attack, inside one transaction: `begin` bypasses the append-only protection the way its
@@ -37,7 +40,8 @@ export interface TamperTarget {
   readonly bypasses: readonly string[];
   begin(bypass: string): Promise<void>;
   apply(ops: readonly TamperOp[]): Promise<void>;
-  read(tenant: string): Promise<EventRow[]>;
+  /** The tenant's events as `vellum verify --store` reads them: the store's search, page after page. */
+  read(tenant: string): Promise<StoredEvent[]>;
   rollback(): Promise<void>;
   close(): Promise<void>;
 }

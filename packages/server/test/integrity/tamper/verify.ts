@@ -1,16 +1,14 @@
 import { verifyLog, type LogVerificationReport, type NoteVerifierKey, type StoredEvent } from '@vellum/core';
 import type { ExportedCheckpoint } from './checkpoint.ts';
-import type { EventRow } from './target.ts';
 
 export type VerifyOutcome =
   | { kind: 'report'; report: LogVerificationReport }
   /** verifyLog threw instead of reporting (the log did not verify, but nothing said why). */
   | { kind: 'threw'; error: string };
 
-/** Parses rows read in position order, as `vellum verify --store` would, and verifies them against the checkpoint. */
-export async function verifyRows(rows: readonly EventRow[], checkpoint: ExportedCheckpoint, key: NoteVerifierKey): Promise<VerifyOutcome> {
+/** Verifies events read as `vellum verify --store` reads them against the exported checkpoint, as the CLI does. */
+export async function verifyEvents(events: readonly StoredEvent[], checkpoint: ExportedCheckpoint, key: NoteVerifierKey): Promise<VerifyOutcome> {
   try {
-    const events = rows.map((row) => JSON.parse(row.body) as StoredEvent);
     return { kind: 'report', report: await verifyLog(events, { tenant: checkpoint.tenant, checkpoint: checkpoint.note, key }) };
   } catch (error) {
     return { kind: 'threw', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
