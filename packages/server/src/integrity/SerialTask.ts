@@ -55,9 +55,15 @@ export class SerialTask {
     while (this.#running !== null) await this.#running;
     if (this.#closed) return;
     this.#clearRetry();
+    this.#again = false;
     const attempt = this.#run();
     this.#running = attempt.catch(() => undefined).finally(() => {
       this.#running = null;
+      // A wake that came in meanwhile (a commit during a catch-up) still gets its run.
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
     });
     await attempt;
     this.#failures = 0;
