@@ -28,10 +28,13 @@ export interface MerkleIntegratorOptions {
   chunkSize?: number;
   /** How often to look for events committed by other nodes (this node's own commits wake it at once). */
   pollIntervalMs?: number;
-  /** A tenant with a backlog gets a progress line at most this often. */
+  /** A tenant with a backlog (10 chunks or more behind) gets a progress line at most this often. */
   progressEveryMs?: number;
   now?: () => number;
 }
+
+/** A tenant this many chunks behind gets progress lines (start, every progressEveryMs, caught up). */
+const BACKLOG_CHUNKS = 10;
 
 interface Backlog {
   startedAt: number;
@@ -153,7 +156,7 @@ export class MerkleIntegrator {
     return true;
   }
 
-  /** Lag bookkeeping and, for a tenant with a backlog of more than a chunk, a progress line now and then. */
+  /** Lag bookkeeping and, for a tenant with a real backlog, a progress line now and then. */
   #progress(tenant: string, fromSize: number, size: number, head: number): void {
     const behind = Math.max(0, head - size);
     if (behind === 0) {
@@ -163,6 +166,8 @@ export class MerkleIntegrator {
     this.#lag.set(tenant, behind);
     const now = this.#now();
     let backlog = this.#backlogs.get(tenant);
+    // Under steady load a full chunk with a little more behind it is normal: only a real backlog is worth a line.
+    if (backlog === undefined && behind < BACKLOG_CHUNKS * this.#chunkSize) return;
     if (backlog === undefined) {
       backlog = { startedAt: now, startSize: fromSize, loggedAt: now };
       this.#backlogs.set(tenant, backlog);

@@ -46,6 +46,22 @@ describe('MerkleIntegrator', () => {
     expect(lines.lines.map(([, message]) => message)).toContain('Merkle tree caught up with the log');
   });
 
+  it('logs a long backlog\'s progress now and then', async () => {
+    const log = new FakeLog();
+    log.append('a', 2_000);
+    let now = 0;
+    const lines = recordingLog();
+    const store = storeOf(log);
+    // Each chunk takes a simulated second.
+    const slow: IntegratorStore = { ...store, advanceTree: async (t, f, n, nodes) => { now += 1_000; return store.advanceTree(t, f, n, nodes); } };
+    await integrator({ store: slow, log: lines, chunkSize: 100, progressEveryMs: 5_000, now: () => now }).catchUp();
+    const progress = lines.lines.filter(([, message]) => message === 'Merkle tree backlog progress');
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress[0]![2]).toMatchObject({ tenant: 'a', head: 2_000, size: 600, behind: 1_400 });
+    // About the simulated 100 leaves a second.
+    expect((progress[0]![2] as { perSecond: number }).perSecond).toBeGreaterThan(90);
+  });
+
   it('stores the nodes of level ≥ 4 only', async () => {
     const log = new FakeLog();
     log.append('a', 64);
@@ -56,7 +72,8 @@ describe('MerkleIntegrator', () => {
 
   it('follows the log as it grows, woken by commits', async () => {
     const log = new FakeLog();
-    const i = integrator({ store: storeOf(log), log: recordingLog(), pollIntervalMs: 60_000 });
+    const lines = recordingLog();
+    const i = integrator({ store: storeOf(log), log: lines, pollIntervalMs: 60_000 });
     i.start();
     for (let round = 0; round < 5; round++) {
       log.append('a', 10 + round);
@@ -64,6 +81,8 @@ describe('MerkleIntegrator', () => {
     }
     await eventually(async () => ((await log.integrity.treeState('a')).size === 60 ? true : undefined), 'size 60');
     expect(await rootOf(log, 'a')).toBe(log.root('a'));
+    // Keeping up is not news: no backlog lines.
+    expect(lines.lines).toEqual([]);
   });
 
   it('picks up commits it was not told about on its timer', async () => {
