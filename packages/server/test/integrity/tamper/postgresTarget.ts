@@ -1,13 +1,15 @@
 import pg from 'pg';
 import { SEVERITIES, type Severity, type StoredEvent } from '@vellum/core';
-import { columnText, textArrayLiteral } from '../../../src/store/postgres/eventColumns.ts';
 import { searchPage, searchSql } from '../../../src/store/postgres/searchEvents.ts';
 import { quoteLiteral, tableNames } from '../../../src/store/postgres/sqlNames.ts';
 import { VERIFY_PAGE, type ForgedRow, type TamperOp, type TamperTarget } from './target.ts';
 
+// PostgreSQL text holds no U+0000: the store puts U+FFFD in indexed columns (the body keeps JSON's \u0000 escape).
+const columnText = (s: string): string => s.replaceAll('\u0000', '\uFFFD');
+const textArrayLiteral = (values: readonly string[] | undefined): string | null =>
+  values === undefined || values.length === 0 ? null : `{${values.map((v) => `"${columnText(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
 const lit = (v: string | number | null): string => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : quoteLiteral(v));
 const text = (v: string | undefined | null): string => (v === undefined || v === null ? 'NULL' : lit(columnText(v)));
-
 
 function insertSql(events: string, row: ForgedRow): string {
   const e = row.event;
