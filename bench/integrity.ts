@@ -74,12 +74,13 @@ async function ingestRun(store: StoreKind, ring: EventRing, bounds: Bounds, inte
   let observer: VellumStore | null = null;
   try {
     const http = { url: server.url, apiKey: BENCH_KEY, clients: args.clients, engine: args.engine };
+    // Opened before the load, so the lag is read the moment the load stops, not after a connection is set up.
+    if (integrity) observer = await createStore(fresh.location);
     if (args.warmupS > 0) await runHttpIngest({ ...http, durationMs: args.warmupS * 1000, request: (seq) => ({ body: ring.body(seq + 7919), events: ring.batchSize }) });
     server.rss.reset();
     const result = await runHttpIngest({ ...http, ...bounds, request: (seq) => ({ body: ring.body(seq), events: ring.batchSize }) });
     let lag: IngestRun['lag'];
-    if (integrity) {
-      observer = await createStore(fresh.location);
+    if (observer !== null) {
       const [head, tree] = await Promise.all([observer.headPosition(TENANT), observer.treeState(TENANT)]);
       const caught = await waitForTree(observer, 600);
       lag = { behind: head - tree.size, head, catchUpS: caught.seconds };
