@@ -148,7 +148,7 @@ describe('tamper test on SQLite', () => {
     it.each(CLI_CASES.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
       const copy = path.join(dir, `cli-${i}.db`);
       copyDatabase(file, copy);
-      const done = c.tamper(copy, world, new Rng(SEED + 100 + i));
+      const done = await c.tamper(copy, world, new Rng(SEED + 100 + i));
       const tenant = c.tenant(world);
       const run = await verifyCli(copy, tenant, checkpointFileFor(dir, tenant), KEY.verifier);
       const context = `${c.name}: ${done.detail}\n${run.out}${run.err}`;

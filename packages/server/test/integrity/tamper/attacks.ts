@@ -45,6 +45,11 @@ export interface Trial {
   mustFail: string[];
   /** The positions tampered with, in the log that must fail. */
   positions: number[];
+  /**
+   * An attacker who checks their work: after the ops, it reads the log as the verifier would and returns more ops to
+   * try (attempt 0, 1, …), or null once satisfied or out of ideas.
+   */
+  adapt?: (read: (tenant: string) => Promise<StoredEvent[]>, attempt: number) => Promise<TamperOp[] | null>;
 }
 
 const body = (event: StoredEvent): string => JSON.stringify(event);
@@ -294,25 +299,36 @@ export function touchedTenants(trial: Trial): Set<string> {
  * Forged events sharing the position that ends one page of the verifier's reads (VERIFY_PAGE): the next page starts
  * after that position, so a reader paging `position > last` sees only one of the rows holding it. The attacker
  * wants the original seen (the log then matches its checkpoint) and the forged ones kept in the table, where
- * searches by type, actor or id find them. Variants: how many, and whether the original is moved behind them in
- * storage order (which row a tie goes to is the database's choice).
+ * searches by type, actor or id find them. Which row a tie goes to is the database's choice, so the attacker reads
+ * the log the way the verifier will and, while a forged row is the one seen, rearranges: the original, then the
+ * forged rows, moved to the end of the table; the forged rows given a type that sorts after every other (SQLite
+ * sorts the page from the (tenant, type, position) index once the position index is gone).
  */
 export function planBoundary(rng: Rng, { big }: World, page: number): Trial {
   const boundaries = Array.from({ length: Math.floor(big.checkpoint.treeSize / page) }, (_, i) => (i + 1) * page);
   if (boundaries.length === 0) throw new Error(`${big.tenant}'s checkpoint covers ${big.checkpoint.treeSize} events, less than a page of ${page}`);
   const position = rng.pick(boundaries);
   const count = rng.pick([1, 1, 3, 20]);
-  const originalLast = rng.chance(0.5);
   const original = big.events[position - 1] as StoredEvent;
-  const ops: TamperOp[] = [{ op: 'dropUniqueness' }];
-  for (let i = 0; i < count; i++) ops.push({ op: 'insert', row: { tenant: big.tenant, position, event: forgeEvent(rng, big, big.tenant, position) } });
-  if (originalLast) ops.push({ op: 'moveToEnd', id: original.id });
+  const forged = Array.from({ length: count }, () => forgeEvent(rng, big, big.tenant, position));
+  const ops: TamperOp[] = [{ op: 'dropUniqueness' }, ...forged.map((event): TamperOp => ({ op: 'insert', row: { tenant: big.tenant, position, event } }))];
+  const rearrangements: TamperOp[][] = [
+    [{ op: 'moveToEnd', id: original.id }],
+    forged.map((event): TamperOp => ({ op: 'moveToEnd', id: event.id })),
+    forged.map((event): TamperOp => ({ op: 'replaceById', id: event.id, event: rehash({ ...event, type: 'zone.admin.granted' }) })),
+    [{ op: 'moveToEnd', id: original.id }],
+  ];
   return {
     kind: BOUNDARY_KIND,
-    variant: `${count} forged, original stored ${originalLast ? 'after' : 'before'} them`,
+    variant: `${count} forged`,
     description: `${count} forged event(s) with correct hashes inserted at ${big.tenant}#${position}, beside the original`,
     ops,
     mustFail: [big.tenant],
     positions: [position],
+    async adapt(read, attempt) {
+      const seen = (await read(big.tenant)).filter((e) => e.position === position);
+      if (seen.length === 1 && seen[0]?.id === original.id) return null;
+      return rearrangements[attempt] ?? null;
+    },
   };
 }

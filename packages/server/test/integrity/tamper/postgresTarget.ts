@@ -42,6 +42,9 @@ export function postgresScript(schema: string, ops: readonly TamperOp[]): string
         return `DELETE FROM ${events} WHERE tenant = ${lit(op.tenant)} AND position >= ${op.position}`;
       case 'insert':
         return insertSql(events, op.row);
+      case 'replaceById':
+        return `UPDATE ${events} SET type = ${text(op.event.type)}, actor_type = ${text(op.event.actor.type)}, actor_id = ${text(op.event.actor.id)}, ` +
+          `body = ${lit(JSON.stringify(op.event))} WHERE id = ${lit(op.id)}`;
       case 'moveToEnd':
         // An identity column takes DEFAULT on update: a new seq, and the new tuple lands at the end of the heap.
         return `UPDATE ${events} SET seq = DEFAULT WHERE id = ${lit(op.id)}`;

@@ -75,6 +75,13 @@ export async function runTrials(target: TamperTarget, plan: TrialPlan, key: Note
     const outcomes: Record<string, VerifyOutcome> = {};
     try {
       await target.apply(trial.ops);
+      if (trial.adapt !== undefined) {
+        for (let attempt = 0; ; attempt++) {
+          const more = await trial.adapt((tenant) => target.read(tenant), attempt);
+          if (more === null) break;
+          await target.apply(more);
+        }
+      }
       lap('tamper');
       for (const log of logs) {
         const events = await target.read(log.tenant);

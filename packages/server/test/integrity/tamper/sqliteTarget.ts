@@ -54,6 +54,12 @@ export function applySqlite(db: Database.Database, ops: readonly TamperOp[]): vo
       case 'insert':
         db.prepare(INSERT).run(...forgedColumns(op.row));
         break;
+      case 'replaceById': {
+        const e = op.event;
+        const { changes } = db.prepare('UPDATE events SET type = ?, actor_type = ?, actor_id = ?, body = ? WHERE id = ?').run(e.type, e.actor.type, e.actor.id, JSON.stringify(e), op.id);
+        if (changes !== 1) throw new Error(`replacing ${op.id} changed ${changes} rows`);
+        break;
+      }
       case 'moveToEnd':
         db.prepare('UPDATE events SET seq = (SELECT MAX(seq) + 1 FROM events) WHERE id = ?').run(op.id);
         break;

@@ -17,6 +17,8 @@ export type TamperOp =
   /** Deletes positions ≥ `position` (a truncated tail). */
   | { op: 'deleteFrom'; tenant: string; position: number }
   | { op: 'insert'; row: ForgedRow }
+  /** The row with this id rewritten as another event: its body and the columns searches use (type, actor). */
+  | { op: 'replaceById'; id: string; event: StoredEvent }
   /** Moves the row with this id to the end of the table's storage order (a new rowid / seq, a new heap tuple). */
   | { op: 'moveToEnd'; id: string }
   /** Drops what keeps (tenant, position) and (tenant, stream, stream version) unique: rows may then share them. */
