@@ -25,12 +25,14 @@ const plan: [string, string[]][] = values.smoke
       ['http-ingest-batch.ts', ['--events', '20000', '--duration', '10', '--warmup', '1']],
       ['http-ingest-single.ts', ['--events', '20000', '--duration', '10', '--warmup', '1']],
       ['query-latency.ts', ['--events', '20000', '--queries', '300']],
+      ['integrity.ts', ['--events', '20000', '--duration', '10', '--warmup', '1', '--proof-events', '20000', '--proofs', '300']],
       ...(values.growth ? [['growth.ts', ['--total', '200k', '--step', '50k', '--distinct', '20k']] as [string, string[]]] : []),
     ]
   : [
       ['http-ingest-batch.ts', []],
       ['http-ingest-single.ts', []],
       ['query-latency.ts', []],
+      ['integrity.ts', []],
       ...(values.growth ? [['growth.ts', []] as [string, string[]]] : []),
     ];
 

@@ -32,8 +32,11 @@ export interface LoadedConfig {
   masker: Masker;
 }
 
-/** Sections a config file may contain as nested objects; `masking` is handed whole to compileMasking. */
-const SECTIONS = new Set(['limits', 'ingest', 'tls', 'rateLimits']);
+/**
+ * Sections a config file may contain as nested objects: every first part of a dotted option path, so a new
+ * section needs no second list here. `masking` is handed whole to compileMasking.
+ */
+const SECTIONS = new Set(CONFIG_OPTIONS.filter((o) => o.path.includes('.')).map((o) => o.path.split('.')[0]!));
 
 /**
  * Merges defaults < `--config` file < environment < flags and checks everything, throwing one

@@ -26,6 +26,7 @@ export async function registerOpenapi(app: FastifyInstance, version: string): Pr
         { name: 'keys', description: 'API keys: create (the secret is shown once), list, revoke, rotate; the caller itself.' },
         { name: 'tenants', description: 'Tenants (admin keys only).' },
         { name: 'viewer', description: 'Short-lived read-only tokens for embedding the viewer.' },
+        { name: 'integrity', description: 'Signed checkpoints of each tenant\'s Merkle tree, inclusion and consistency proofs (docs/integrity.md).' },
         { name: 'operations', description: 'Health, readiness, metrics, this document. No key needed.' },
       ],
     },

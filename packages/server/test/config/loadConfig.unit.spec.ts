@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isVellumError, type VellumError } from '@vellum/core';
 import { loadConfig, type ConfigSources } from '../../src/config/loadConfig.ts';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.ts';
+import { CONFIG_OPTIONS } from '../../src/config/configOptions.ts';
 
 const files = (contents: Record<string, string>): Pick<ConfigSources, 'readFile' | 'isReadable'> => ({
   readFile: (p) => {
@@ -27,6 +28,16 @@ describe('loadConfig', () => {
     const { config, masker } = loadConfig({ env: {} });
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(typeof masker.maskEvent).toBe('function');
+  });
+
+  it('takes every option from a config file, nested by its dotted path', () => {
+    for (const spec of CONFIG_OPTIONS) {
+      const value = spec.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | null)?.[k], DEFAULT_CONFIG);
+      if (value === null || value === undefined) continue; // no default to round-trip (tls, bootstrapKey, origin)
+      const nested = spec.path.split('.').reduceRight<unknown>((inner, k) => ({ [k]: inner }), value);
+      const { config } = loadConfig({ ...files({ 'v.json': JSON.stringify(nested) }), env: {}, flags: { config: 'v.json' } });
+      expect(config, spec.path).toEqual(DEFAULT_CONFIG);
+    }
   });
 
   it('lets flags beat the environment and the environment beat the file', () => {

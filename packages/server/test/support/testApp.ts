@@ -35,6 +35,7 @@ export function testConfig(overrides: DeepPartial<VellumConfig> = {}): VellumCon
     limits: { ...base.limits, ...overrides.limits },
     ingest: { ...base.ingest, ...overrides.ingest },
     rateLimits: { ...base.rateLimits, ...overrides.rateLimits },
+    integrity: { ...base.integrity, ...overrides.integrity },
     masking: { ...base.masking, ...overrides.masking } as VellumConfig['masking'],
   } as VellumConfig;
 }
