@@ -15,6 +15,7 @@ import {
   type StoredEvent,
 } from '@vellum/core';
 import { parseStoreLocation } from '../store/parseStoreLocation.ts';
+import { readTenantLog } from '../integrity/readTenantLog.ts';
 import { CliError } from './CliError.ts';
 import type { CliIO } from './CliIO.ts';
 import { formatFields, formatTable, terminalSafe } from './formatTable.ts';
@@ -33,7 +34,6 @@ interface VerifyFlags {
 }
 
 const USAGE = 2;
-const PAGE = 1000;
 const MAX_LINE_BYTES = 16 * 1024 * 1024; // far above any event (maxEventBytes defaults to 64 KiB)
 const MAX_INPUT_FILE_BYTES = 2 * 1024 * 1024; // a checkpoint note is capped at 1 MiB; a key is a line
 const PROGRESS_AFTER_MS = 1000;
@@ -158,7 +158,7 @@ function resolveKey(value: string, note: string): NoteVerifierKey {
 }
 
 async function runVerification(source: Source, tenant: string, note: string | undefined, key: NoteVerifierKey | undefined, io: CliIO): Promise<LogVerificationReport> {
-  const lineProblems: LogProblem[] = [];
+  const readProblems: LogProblem[] = [];
   const progress = new Progress(io);
   let close = async (): Promise<void> => {};
   let events: AsyncIterable<StoredEvent>;
@@ -170,7 +170,7 @@ async function runVerification(source: Source, tenant: string, note: string | un
       throw usage(`cannot read --file ${source.path}: ${(err as Error).message}`, err);
     }
     progress.total = { bytes: size };
-    events = ndjsonEvents(source.path, lineProblems, (bytes) => (progress.bytes = bytes));
+    events = ndjsonEvents(source.path, readProblems, (bytes) => (progress.bytes = bytes));
   } else {
     const store = await openReadOnly(source.location);
     close = () => store.close();
@@ -180,7 +180,7 @@ async function runVerification(source: Source, tenant: string, note: string | un
       await close();
       throw usage(`cannot read the store: ${(err as Error).message}`, err);
     }
-    events = storeEvents(store, tenant);
+    events = readTenantLog(store, tenant, readProblems);
   }
   try {
     const report = await verifyLog(events, {
@@ -189,8 +189,8 @@ async function runVerification(source: Source, tenant: string, note: string | un
       onProgress: (n) => progress.update(n),
     });
     progress.done(report.events);
-    if (lineProblems.length === 0) return report;
-    return { ...report, problems: [...lineProblems, ...report.problems], ok: false };
+    if (readProblems.length === 0) return report;
+    return { ...report, problems: [...readProblems, ...report.problems], ok: false };
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw usage(`reading the log failed: ${(err as Error).message}`, err);
@@ -213,17 +213,6 @@ async function openReadOnly(location: string): Promise<Pick<EventStore, 'search'
     return await createStore(location);
   } catch (err) {
     throw usage(`cannot open the store: ${(err as Error).message}`, err);
-  }
-}
-
-/** The tenant's events in position order, one search page at a time (as the export route pages). */
-async function* storeEvents(store: Pick<EventStore, 'search'>, tenant: string): AsyncGenerator<StoredEvent> {
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await store.search(tenant, { order: 'asc', limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
-    yield* page.events;
-    if (page.nextCursor === null || page.events.length === 0) return;
-    cursor = page.nextCursor;
   }
 }
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { SEVERITIES, type Severity, type StoredEvent } from '@vellum/core';
 import { searchPage, searchSql } from '../../../src/store/postgres/searchEvents.ts';
 import { quoteLiteral, tableNames } from '../../../src/store/postgres/sqlNames.ts';
-import { VERIFY_PAGE, type ForgedRow, type TamperOp, type TamperTarget } from './target.ts';
+import { readAsVerifier, type ForgedRow, type TamperOp, type TamperTarget } from './target.ts';
 
 // PostgreSQL text holds no U+0000: the store puts U+FFFD in indexed columns (the body keeps JSON's \u0000 escape).
 const columnText = (s: string): string => s.replaceAll('\u0000', '\uFFFD');
@@ -80,17 +80,11 @@ export async function postgresTarget(url: string, schema: string): Promise<Tampe
       if (ops.length > 0) await client.query(postgresScript(schema, ops));
     },
     async read(tenant) {
-      // The PostgreSQL store's own search (searchEvents.ts), page after page, as the CLI reads.
-      const events: StoredEvent[] = [];
-      let cursor: string | undefined;
-      for (;;) {
-        const query = { order: 'asc' as const, limit: VERIFY_PAGE, ...(cursor === undefined ? {} : { cursor }) };
-        const { text, values } = searchSql(names, tenant, query);
-        const page = searchPage((await client.query<{ k: string; body: string }>(text, values as unknown[])).rows, query.limit);
-        events.push(...page.events);
-        if (page.nextCursor === null || page.events.length === 0) return events;
-        cursor = page.nextCursor;
-      }
+      // The PostgreSQL store's own search (searchEvents.ts) on this transaction's connection, read as the CLI reads.
+      return readAsVerifier(async (t, query) => {
+        const { text, values } = searchSql(names, t, query);
+        return searchPage((await client.query<{ k: string; body: string }>(text, values as unknown[])).rows, query.limit);
+      }, tenant);
     },
     async rollback() {
       await client.query('ROLLBACK');

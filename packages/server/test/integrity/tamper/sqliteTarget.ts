@@ -3,7 +3,7 @@ import { SEVERITIES, type Severity, type StoredEvent } from '@vellum/core';
 import type { SqliteConnection } from '../../../src/store/sqlite/SqliteConnection.ts';
 import { searchEvents } from '../../../src/store/sqlite/searchQuery.ts';
 import { StatementCache } from '../../../src/store/sqlite/StatementCache.ts';
-import { VERIFY_PAGE, type ForgedRow, type TamperOp, type TamperTarget } from './target.ts';
+import { readAsVerifier, type ForgedRow, type TamperOp, type TamperTarget } from './target.ts';
 
 const severityRank = (s: unknown): number => Math.max(0, SEVERITIES.indexOf(s as Severity));
 const epochMs = (iso: unknown): number => (typeof iso === 'string' && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : 0);
@@ -70,18 +70,11 @@ export function applySqlite(db: Database.Database, ops: readonly TamperOp[]): vo
   }
 }
 
-/** A tenant's events through the SQLite store's own search (searchQuery.ts), page after page, as the CLI reads them. */
-export function readSqlite(db: Database.Database, tenant: string): StoredEvent[] {
+/** A tenant's events through the SQLite store's own search (searchQuery.ts), read as the CLI reads them. */
+export function readSqlite(db: Database.Database, tenant: string): Promise<StoredEvent[]> {
   // A cache per read: the schema may have changed since (dropped triggers and indexes, rolled back).
   const statements = new StatementCache(db as unknown as SqliteConnection);
-  const events: StoredEvent[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const page = searchEvents(statements, tenant, { order: 'asc', limit: VERIFY_PAGE, ...(cursor === undefined ? {} : { cursor }) });
-    events.push(...page.events);
-    if (page.nextCursor === null || page.events.length === 0) return events;
-    cursor = page.nextCursor;
-  }
+  return readAsVerifier((t, query) => searchEvents(statements, t, query), tenant);
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { StoredEvent } from '@vellum/core';
+import type { SearchPage, SearchQuery, StoredEvent } from '@vellum/core';
+import { LOG_PAGE, readTenantLog } from '../../../src/integrity/readTenantLog.ts';
 
 /** A forged row: the columns an attacker fills in, taken from the forged event. */
 export interface ForgedRow {
@@ -25,11 +26,18 @@ export type TamperOp =
   | { op: 'dropUniqueness' };
 
 /**
- * `vellum verify --store` reads a tenant's log through the store's search, oldest first, in pages of this many
- * events (verifyCommand.ts): `WHERE tenant = ? AND position > <the previous page's last> ORDER BY position LIMIT 1001`.
- * The targets run the stores' own search code on their transaction's connection, so a trial sees what the CLI would.
+ * `vellum verify --store` reads a tenant's log with readTenantLog (src/integrity/readTenantLog.ts): the store's
+ * search, oldest first, in pages of this many events that overlap by one position. The targets run the stores' own
+ * search code on their transaction's connection through that same reader, so a trial sees what the CLI would.
  */
-export const VERIFY_PAGE = 1000;
+export const VERIFY_PAGE = LOG_PAGE;
+
+/** A tenant's events as the verifier reads them, given a store search bound to the trial's connection. */
+export async function readAsVerifier(search: (tenant: string, query: SearchQuery) => SearchPage | Promise<SearchPage>, tenant: string): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  for await (const event of readTenantLog({ search: async (t, q) => search(t, q) }, tenant, [])) events.push(event);
+  return events;
+}
 
 /**
  * The store under attack, inside one transaction: `begin` bypasses the append-only protection the way its
