@@ -5,6 +5,7 @@ export * from './validation/validateAppendRequest.ts';
 export * from './masking/compileMasking.ts';
 export * from './canonical/canonicalJson.ts';
 export * from './integrity/sealEvent.ts';
+export * from './personal/index.ts';
 export * from './integrity/merkle/index.ts';
 export * from './integrity/checkpoint/signedCheckpoint.ts';
 export * from './integrity/verify/verifyLog.ts';

@@ -112,3 +112,4 @@ export interface EventStore {
 
 export * from './AccessStore.ts';
 export * from './IntegrityStore.ts';
+export * from './PersonalDataStore.ts';

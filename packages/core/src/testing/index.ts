@@ -8,3 +8,4 @@ export { richEventOverrides } from './contract/describeAppendContract.ts';
 export { searchAllPages } from './contract/describeSearchContract.ts';
 export * from './testAccessStore.ts';
 export * from './testIntegrityStore.ts';
+export * from './testPersonalDataStore.ts';

@@ -1,6 +1,7 @@
 import { InMemoryEventStore } from '@vellum/core';
 import { InMemoryAccessStore } from './InMemoryAccessStore.ts';
 import { InMemoryIntegrityStore } from './InMemoryIntegrityStore.ts';
+import { InMemoryPersonalDataStore } from './InMemoryPersonalDataStore.ts';
 import type { VellumStore } from './VellumStore.ts';
 
 /**
@@ -11,6 +12,7 @@ import type { VellumStore } from './VellumStore.ts';
 export function createMemoryStore(events: InMemoryEventStore = new InMemoryEventStore()): VellumStore {
   const access = new InMemoryAccessStore();
   const integrity = new InMemoryIntegrityStore(events);
+  const personal = new InMemoryPersonalDataStore();
   return {
     append: (batches) => events.append(batches),
     readStream: (tenant, stream, options) => events.readStream(tenant, stream, options),
@@ -40,6 +42,9 @@ export function createMemoryStore(events: InMemoryEventStore = new InMemoryEvent
     saveCheckpoint: (checkpoint) => integrity.saveCheckpoint(checkpoint),
     latestCheckpoint: (tenant) => integrity.latestCheckpoint(tenant),
     checkpointAt: (tenant, treeSize) => integrity.checkpointAt(tenant, treeSize),
+    subjectKey: (tenant, subject, candidate) => personal.subjectKey(tenant, subject, candidate),
+    subjectKeys: (tenant, subjects) => personal.subjectKeys(tenant, subjects),
+    forgetSubject: (tenant, subject, at) => personal.forgetSubject(tenant, subject, at),
     migrate: () => undefined,
   };
 }

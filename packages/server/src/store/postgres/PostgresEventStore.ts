@@ -1,12 +1,13 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
   AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage,
-  MerkleNodeRecord, MerkleTreeState, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
+  MerkleNodeRecord, MerkleTreeState, PersonalDataStore, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
   StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
 import type { PgPool } from './PgPool.ts';
 import { PostgresAccessStore } from './PostgresAccessStore.ts';
 import { PostgresIntegrityStore } from './PostgresIntegrityStore.ts';
+import { PostgresPersonalDataStore } from './PostgresPersonalDataStore.ts';
 import { NO_TENANT, TenantPool } from './TenantPool.ts';
 import { appendBatches } from './appendBatches.ts';
 import { appendStatements, type AppendStatements } from './appendSql.ts';
@@ -25,7 +26,7 @@ import { columnText } from './eventColumns.ts';
  * (TenantPool.ts); migrations run as the connecting user. Keys and tenants (PostgresAccessStore) and Merkle trees
  * and checkpoints (PostgresIntegrityStore) are halves of their own sharing the pool.
  */
-export class PostgresEventStore implements EventStore, AccessStore, IntegrityStore {
+export class PostgresEventStore implements EventStore, AccessStore, IntegrityStore, PersonalDataStore {
   readonly schema: string;
   readonly #pool: TenantPool;
   readonly #t: TableNames;
@@ -33,6 +34,7 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   readonly #stream: StreamStatements;
   readonly #access: PostgresAccessStore;
   readonly #integrity: PostgresIntegrityStore;
+  readonly #personal: PostgresPersonalDataStore;
   readonly #byId: { any: Statement; tenant: Statement; head: Statement };
   #closed: Promise<void> | undefined;
 
@@ -44,6 +46,7 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
     this.#stream = streamStatements(this.#t);
     this.#access = new PostgresAccessStore(this.#pool, this.#t);
     this.#integrity = new PostgresIntegrityStore(this.#pool, this.#t);
+    this.#personal = new PostgresPersonalDataStore(this.#pool, this.#t);
     this.#byId = {
       any: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1`),
       tenant: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1 AND tenant = $2`),
@@ -131,4 +134,8 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   saveCheckpoint(checkpoint: CheckpointRecord): Promise<void> { return this.#integrity.saveCheckpoint(checkpoint); }
   latestCheckpoint(tenant: string): Promise<CheckpointRecord | null> { return this.#integrity.latestCheckpoint(tenant); }
   checkpointAt(tenant: string, treeSize: number): Promise<CheckpointRecord | null> { return this.#integrity.checkpointAt(tenant, treeSize); }
+
+  subjectKey(tenant: string, subject: string, candidate: Uint8Array): Promise<Uint8Array | null> { return this.#personal.subjectKey(tenant, subject, candidate); }
+  subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>> { return this.#personal.subjectKeys(tenant, subjects); }
+  forgetSubject(tenant: string, subject: string, at: string): Promise<{ forgotten: boolean; forgottenAt: string }> { return this.#personal.forgetSubject(tenant, subject, at); }
 }

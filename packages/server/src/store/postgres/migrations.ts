@@ -2,6 +2,7 @@ import type { TableNames } from './sqlNames.ts';
 import { ACCESS_MIGRATION } from './accessMigration.ts';
 import { ROW_SECURITY_MIGRATION } from './rowSecurityMigration.ts';
 import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
+import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
 
 /**
  * The schema, as versioned migrations. A migration never changes once released: new needs get a new version.
@@ -176,4 +177,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ACCESS_MIGRATION,
   ROW_SECURITY_MIGRATION,
   INTEGRITY_MIGRATION,
+  PERSONAL_DATA_MIGRATION,
 ];

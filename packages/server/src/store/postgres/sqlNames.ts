@@ -23,6 +23,7 @@ export interface TableNames {
   merkleTrees: string;
   merkleNodes: string;
   checkpoints: string;
+  subjectKeys: string;
   migrations: string;
 }
 
@@ -40,6 +41,7 @@ export function tableNames(schema: string): TableNames {
     merkleTrees: `${s}.merkle_trees`,
     merkleNodes: `${s}.merkle_nodes`,
     checkpoints: `${s}.checkpoints`,
+    subjectKeys: `${s}.subject_keys`,
     migrations: `${s}.schema_migrations`,
   };
 }

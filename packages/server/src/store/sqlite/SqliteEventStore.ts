@@ -1,11 +1,12 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
   AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage,
-  MerkleNodeRecord, MerkleTreeState, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
+  MerkleNodeRecord, MerkleTreeState, PersonalDataStore, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
   StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
 import { SqliteAccessStatements } from './accessStatements.ts';
 import { SqliteIntegrityStatements } from './integrityStatements.ts';
+import { SqlitePersonalDataStatements } from './personalDataStatements.ts';
 import { storeError } from './appendBatches.ts';
 import type { Appender } from './InlineAppender.ts';
 import { migrate, type MigrationReport } from './schema/migrations.ts';
@@ -22,12 +23,13 @@ import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConn
  * Merkle trees and checkpoints, in integrityStatements.ts) runs on this thread's connection; WAL lets it read a consistent snapshot while the writer commits, so a long read
  * never holds up an append.
  */
-export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore {
+export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore, PersonalDataStore {
   readonly #db: SqliteConnection;
   readonly #appender: Appender | undefined;
   readonly #reads: StatementCache;
   readonly #access: SqliteAccessStatements;
   readonly #integrity: SqliteIntegrityStatements;
+  readonly #personal: SqlitePersonalDataStatements;
   #closed = false;
   /** What the last `migrate()` did (the one run at open, unless readonly). */
   migrationsApplied: MigrationReport = { applied: [], current: 0 };
@@ -39,6 +41,7 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
     this.#reads = new StatementCache(db);
     this.#access = new SqliteAccessStatements(db, new StatementCache(db, 32));
     this.#integrity = new SqliteIntegrityStatements(db, new StatementCache(db, 32));
+    this.#personal = new SqlitePersonalDataStatements(db, new StatementCache(db, 8));
   }
 
   /** Brings the schema up to date; safe to call any number of times. */
@@ -174,6 +177,18 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
 
   checkpointAt(tenant: string, treeSize: number): Promise<CheckpointRecord | null> {
     return this.#run(() => this.#integrity.checkpointAt(tenant, treeSize));
+  }
+
+  subjectKey(tenant: string, subject: string, candidate: Uint8Array): Promise<Uint8Array | null> {
+    return this.#write(() => this.#personal.subjectKey(tenant, subject, candidate, new Date().toISOString()));
+  }
+
+  subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>> {
+    return this.#run(() => this.#personal.subjectKeys(tenant, subjects));
+  }
+
+  forgetSubject(tenant: string, subject: string, at: string): Promise<{ forgotten: boolean; forgottenAt: string }> {
+    return this.#write(() => this.#personal.forgetSubject(tenant, subject, at));
   }
 
   /** Lets the appends already made finish, then closes both connections. */

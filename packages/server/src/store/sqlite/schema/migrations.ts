@@ -1,5 +1,6 @@
 import type { SqliteConnection } from '../SqliteConnection.ts';
 import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
+import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
 
 /**
  * Versioned schema migrations. A migration is never edited once released: a change is a new entry.
@@ -178,6 +179,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   INTEGRITY_MIGRATION,
+  PERSONAL_DATA_MIGRATION,
 ];
 
 /** The condition of the partial entity index, spelled as queries must spell it for the planner to use it. */

@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PersonalDataStore } from '../store/PersonalDataStore.ts';
+
+/** A fresh, empty PersonalDataStore and how to dispose of it. */
+export interface PersonalDataStoreHandle {
+  store: PersonalDataStore;
+  close(): Promise<void>;
+}
+
+export type PersonalDataStoreFactory = () => Promise<PersonalDataStoreHandle>;
+
+const key = (fill: number): Uint8Array => new Uint8Array(32).fill(fill);
+const hex = (k: Uint8Array | null | undefined): string | null | undefined =>
+  k === null || k === undefined ? k : Buffer.from(k).toString('hex');
+
+/** The contract every PersonalDataStore must meet, as a vitest suite: call it at the top level of a spec file. */
+export function testPersonalDataStore(name: string, factory: PersonalDataStoreFactory): void {
+  describe(`PersonalDataStore contract: ${name}`, () => {
+    let handle: PersonalDataStoreHandle | undefined;
+    beforeEach(async () => {
+      handle = await factory();
+    });
+    afterEach(async () => {
+      await handle?.close();
+      handle = undefined;
+    });
+    const store = (): PersonalDataStore => handle!.store;
+
+    it('creates a key from the first candidate and returns that one ever after', async () => {
+      expect(hex(await store().subjectKey('t1', 'user:1', key(1)))).toBe(hex(key(1)));
+      expect(hex(await store().subjectKey('t1', 'user:1', key(2)))).toBe(hex(key(1)));
+    });
+
+    it('keeps subjects and tenants apart', async () => {
+      await store().subjectKey('t1', 'user:1', key(1));
+      expect(hex(await store().subjectKey('t1', 'user:2', key(2)))).toBe(hex(key(2)));
+      expect(hex(await store().subjectKey('t2', 'user:1', key(3)))).toBe(hex(key(3)));
+    });
+
+    it('reads keys in a batch: unknown subjects are absent, forgotten ones null', async () => {
+      await store().subjectKey('t1', 'user:1', key(1));
+      await store().subjectKey('t1', 'user:2', key(2));
+      await store().subjectKey('t2', 'user:3', key(3));
+      await store().forgetSubject('t1', 'user:2', '2026-11-26T00:00:00.000Z');
+      const keys = await store().subjectKeys('t1', ['user:1', 'user:2', 'user:3', 'user:4']);
+      expect([...keys.keys()].sort()).toEqual(['user:1', 'user:2']);
+      expect(hex(keys.get('user:1'))).toBe(hex(key(1)));
+      expect(keys.get('user:2')).toBeNull();
+      expect((await store().subjectKeys('t1', [])).size).toBe(0);
+    });
+
+    it('forgets: the key is gone for good, and never recreated', async () => {
+      await store().subjectKey('t1', 'user:1', key(1));
+      expect(await store().forgetSubject('t1', 'user:1', '2026-11-26T00:00:00.000Z'))
+        .toEqual({ forgotten: true, forgottenAt: '2026-11-26T00:00:00.000Z' });
+      expect(await store().subjectKey('t1', 'user:1', key(9))).toBeNull();
+      expect(await store().forgetSubject('t1', 'user:1', '2026-11-27T00:00:00.000Z'))
+        .toEqual({ forgotten: false, forgottenAt: '2026-11-26T00:00:00.000Z' });
+    });
+
+    it('forgetting a subject without a key leaves a tombstone, so it never gets one', async () => {
+      expect(await store().forgetSubject('t1', 'user:5', '2026-11-26T00:00:00.000Z'))
+        .toEqual({ forgotten: false, forgottenAt: '2026-11-26T00:00:00.000Z' });
+      expect(await store().subjectKey('t1', 'user:5', key(5))).toBeNull();
+    });
+
+    it("forgetting in one tenant leaves another tenant's subject of the same name alone", async () => {
+      await store().subjectKey('t1', 'user:1', key(1));
+      await store().subjectKey('t2', 'user:1', key(2));
+      await store().forgetSubject('t2', 'user:1', '2026-11-26T00:00:00.000Z');
+      expect(hex(await store().subjectKey('t1', 'user:1', key(7)))).toBe(hex(key(1)));
+    });
+  });
+}
