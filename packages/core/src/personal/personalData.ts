@@ -130,16 +130,15 @@ function mapPaths<E extends object>(event: E, paths: readonly string[], replace:
 
 /**
  * Encrypts the event's values at `paths` with the subject's key; with `key` null (the subject was forgotten) they
- * are stored as `[erased]` directly. A value already sealed is left alone.
+ * are stored as `[erased]` directly. Every value is encrypted, even one that looks sealed already: a client cannot
+ * plant a `vpd1:` string that would pass for the server's own.
  */
 export function sealPersonalFields<E extends { actor: { type: string; id: string } }>(
   event: E, paths: readonly string[], key: Uint8Array | null, tenant: string,
 ): E {
   const subject = subjectOf(event);
-  return mapPaths(event, paths, (value, path) => {
-    if (isSealedValue(value)) return value;
-    return key === null ? ERASED : encryptPersonalValue(value, key, { tenant, subject, path });
-  });
+  return mapPaths(event, paths, (value, path) =>
+    key === null ? ERASED : encryptPersonalValue(value, key, { tenant, subject, path }));
 }
 
 /**

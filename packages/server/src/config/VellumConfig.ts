@@ -20,6 +20,7 @@ export interface VellumConfig {
   masking: MaskingConfig;
   rateLimits: RateLimitOptions;
   integrity: IntegrityOptions;
+  personalData: PersonalDataOptions;
   /** Run store migrations when the server starts. */
   migrateOnStart: boolean;
   /** How long a graceful shutdown may take before the process exits anyway. */
@@ -64,4 +65,12 @@ export interface IntegrityOptions {
   checkpointEvery: number;
   /** ...or this many seconds after the last one, when it has grown at all, whichever comes first. */
   checkpointIntervalSeconds: number;
+}
+
+/** Crypto-shredding of personal data (docs/integrity.md, "Erasure"). */
+export interface PersonalDataOptions {
+  /** Encrypt `fields` with a per-subject key before hashing, and answer POST /v1/subjects/:subject/forget. */
+  enabled: boolean;
+  /** Dotted paths into the event (`actor.email`); not actor/entity type or id. */
+  fields: string[];
 }

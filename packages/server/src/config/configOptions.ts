@@ -1,3 +1,4 @@
+import { checkPersonalPaths } from '@vellum/core';
 import { isWellFormedApiKey } from '../auth/generateApiKey.ts';
 import { LOG_LEVELS } from './VellumConfig.ts';
 
@@ -60,6 +61,14 @@ const origin = (raw: unknown): Parsed =>
     ? { value: raw.trim() }
     : { error: 'must be a log name such as vellum.example.com: 1 to 200 printable ASCII characters, no spaces or +' };
 
+// Dotted event paths; comma-separated from the environment, a JSON array of strings in a file. An empty list is allowed.
+const personalFields = (raw: unknown, fromString: boolean): Parsed => {
+  const list = fromString ? String(raw).split(',').map((p) => p.trim()).filter((p) => p !== '') : raw;
+  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) return { error: 'must be a list of event field paths such as actor.email' };
+  const problems = checkPersonalPaths(list as string[]);
+  return problems.length === 0 ? { value: [...new Set(list as string[])] } : { error: problems.join('; ') };
+};
+
 const MiB = 1024 * 1024;
 
 /** Every option. docs/configuration.md documents each one and a test keeps the two in step. */
@@ -87,6 +96,8 @@ export const CONFIG_OPTIONS: readonly OptionSpec[] = [
   { path: 'integrity.origin', env: 'VELLUM_INTEGRITY_ORIGIN', parse: origin },
   { path: 'integrity.checkpointEvery', env: 'VELLUM_CHECKPOINT_EVERY', parse: integer(1, 10_000_000) },
   { path: 'integrity.checkpointIntervalSeconds', env: 'VELLUM_CHECKPOINT_INTERVAL_SECONDS', parse: integer(1, 86_400) },
+  { path: 'personalData.enabled', env: 'VELLUM_PERSONAL_DATA_ENABLED', parse: boolean },
+  { path: 'personalData.fields', env: 'VELLUM_PERSONAL_DATA_FIELDS', parse: personalFields },
   { path: 'migrateOnStart', env: 'VELLUM_MIGRATE_ON_START', parse: boolean },
   { path: 'shutdownTimeoutSeconds', env: 'VELLUM_SHUTDOWN_TIMEOUT_SECONDS', parse: integer(1, 3600) },
 ];

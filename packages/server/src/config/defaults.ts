@@ -30,6 +30,10 @@ export const DEFAULT_CONFIG: VellumConfig = Object.freeze({
     checkpointEvery: 1_000,
     checkpointIntervalSeconds: 10,
   },
+  personalData: {
+    enabled: true,
+    fields: ['actor.name', 'actor.email', 'context.ip'],
+  },
   migrateOnStart: true,
   shutdownTimeoutSeconds: 30,
 }) as VellumConfig;

@@ -25,6 +25,8 @@ import { integrityPlugin } from '../integrity/integrityPlugin.ts';
 import { exportRoutes } from '../query/exportRoutes.ts';
 import { opsRoutes } from '../ops/opsRoutes.ts';
 import { registerOpenapi } from '../ops/openapiPlugin.ts';
+import { personalPlugin } from '../personal/personalPlugin.ts';
+import { forgetRoutes } from '../personal/forgetRoutes.ts';
 import { VERSION } from '../version.ts';
 
 export interface BuildAppOptions {
@@ -85,6 +87,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(authPlugin, { bootstrapKey: config.bootstrapKey, ...(options.announce === undefined ? {} : { announce: options.announce }) });
     await app.register(rateLimitPlugin);
     await app.register(auditPlugin);
+    await app.register(personalPlugin);
     await app.register(ingestPlugin, config.ingest);
     await app.register(keyRoutes);
     await app.register(tenantRoutes);
@@ -92,6 +95,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(queryRoutes);
     await app.register(integrityPlugin, config.integrity);
     await app.register(exportRoutes);
+    await app.register(forgetRoutes);
     await app.register(opsRoutes);
   } catch (err) {
     // A plugin failed part-way (say, the store opened but the key table could not be read): release what

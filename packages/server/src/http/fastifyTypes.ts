@@ -9,6 +9,7 @@ import type { VellumMetrics } from '../ops/createMetrics.ts';
 import type { VellumStore } from '../store/VellumStore.ts';
 import type { SelfAudit } from '../audit/auditPlugin.ts';
 import type { IntegrityService } from '../integrity/integrityPlugin.ts';
+import type { PersonalDataService } from '../personal/PersonalDataService.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -36,6 +37,8 @@ declare module 'fastify' {
     viewerTokens: ViewerTokenService;
     /** The Merkle integrator and checkpointer's public face: the signing key, the origin, settle() for tests. */
     integrity: IntegrityService;
+    /** Crypto-shredding: seals personal fields at ingest, opens them at reads, forgets subjects. */
+    personalData: PersonalDataService;
     /** Milliseconds clock; tests pass their own. */
     clock: () => number;
     /** Every route the auth plugin saw ('GET /v1/events' → its scope, or 'public'). */

@@ -71,6 +71,8 @@ export const ingestRoutes = routesPlugin<{ random: (n: number) => Uint8Array }>(
         now: app.clock,
         random: options.random,
       });
+      // Personal data fields are encrypted with their subject's key after masking and before the stores hash the event.
+      await app.personalData.sealBatch(batch);
       const outcome = await writer.submit(batch);
       if (outcome.status === 'rejected') throw outcome.error;
       metrics.eventsIngested.inc(outcome.results.filter((r) => r.duplicate !== true).length);

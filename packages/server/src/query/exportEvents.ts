@@ -8,17 +8,19 @@ export const EXPORT_PAGE_SIZE = 1000;
  * Every matching event, page by page through the search cursor. A generator pulls the next page only when
  * the consumer asks, so a slow client holds at most one page in memory, however large the export.
  * The first page is passed in: the route fetches it before answering, so a failing store is still a
- * clean error response rather than a cut-off download.
+ * clean error response rather than a cut-off download. `open`, when given, turns each page into its readable form
+ * (personal data decrypted or `[erased]`), one batch of key reads per page.
  */
 export async function* exportEvents(
   store: Pick<EventStore, 'search'>,
   tenant: TenantScope,
   filter: EventFilter & { order: 'asc' | 'desc' },
   first: SearchPage,
+  open?: (events: StoredEvent[]) => Promise<StoredEvent[]>,
 ): AsyncGenerator<StoredEvent> {
   let page = first;
   for (;;) {
-    yield* page.events;
+    yield* open === undefined ? page.events : await open(page.events);
     if (page.nextCursor === null || page.events.length === 0) return;
     page = await store.search(tenant, { ...filter, limit: EXPORT_PAGE_SIZE, cursor: page.nextCursor });
   }

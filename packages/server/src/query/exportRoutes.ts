@@ -6,6 +6,7 @@ import { errorResponses, filterQueryProperties } from '../http/commonSchemas.ts'
 import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
 import { restrictFilter } from '../auth/readRestriction.ts';
 import { EXPORT_PAGE_SIZE, exportEvents, exportLines, type ExportFormat } from './exportEvents.ts';
+import { formParameter, takeForm } from './queryRoutes.ts';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: 'application/x-ndjson; charset=utf-8',
@@ -26,6 +27,7 @@ const exportSchema = {
       ...filterQueryProperties,
       format: { type: 'string', enum: ['ndjson', 'csv'], description: 'Default ndjson.' },
       order: { type: 'string', enum: ['asc', 'desc'], description: 'Log order; default asc (oldest first).' },
+      form: { ...formParameter, description: `${formParameter.description} A form=stored NDJSON export is what vellum verify --file checks.` },
     },
   },
   response: {
@@ -43,10 +45,11 @@ function single(raw: RawQuery, name: string, allowed: readonly string[], fallbac
 }
 
 export const exportRoutes = routesPlugin('vellum-export-routes', async (app) => {
-  const { store } = app;
+  const { store, personalData } = app;
 
   app.get('/v1/export', { config: { scope: 'events:read', audit: 'always' }, schema: exportSchema }, async (request, reply) => {
-    const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const { tenant, query: raw } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const { stored, query } = takeForm(raw);
     const details: ErrorDetail[] = [];
     const format = single(query, 'format', ['ndjson', 'csv'], 'ndjson', details) as ExportFormat;
     const order = single(query, 'order', ['asc', 'desc'], 'asc', details) as 'asc' | 'desc';
@@ -57,7 +60,8 @@ export const exportRoutes = routesPlugin('vellum-export-routes', async (app) => 
     // Narrowed once here; exportEvents reuses this filter for every later page, so no page escapes it.
     const filter = restrictFilter(request.auth, { ...parsed.value, order });
     const first = await store.search(tenant, { ...filter, limit: EXPORT_PAGE_SIZE });
-    const body = Readable.from(exportLines(exportEvents(store, tenant, filter, first), format), { objectMode: false });
+    const events = exportEvents(store, tenant, filter, first, stored ? undefined : (page) => personalData.open(page));
+    const body = Readable.from(exportLines(events, format), { objectMode: false });
     const stamp = new Date(app.clock()).toISOString().replace(/[:.]/g, '-');
     return reply
       .type(CONTENT_TYPES[format])

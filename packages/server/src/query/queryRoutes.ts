@@ -17,6 +17,23 @@ const RESTRICTED =
   ' A viewer token limited to an actor or entity sees only those events: its filters are narrowed server-side, ' +
   'and one naming another actor or entity is refused with 403.';
 
+/** `form=stored`: events exactly as stored and hashed (personal data encrypted), to recompute hashes. */
+export const formParameter = {
+  type: 'string',
+  enum: ['readable', 'stored'],
+  description:
+    'readable (default): personal data fields decrypted, or "[erased]" once their subject was forgotten. stored: the event exactly ' +
+    'as stored and hashed (personal data as vpd1: ciphertext), so anyone can recompute its hash.',
+} as const;
+
+/** Takes `form` out of the query (the filters must not see it); the default is the readable form. */
+export function takeForm(raw: RawQuery): { stored: boolean; query: RawQuery } {
+  const { form, ...query } = raw;
+  if (form === undefined || form === 'readable') return { stored: false, query };
+  if (form === 'stored') return { stored: true, query };
+  throw new VellumError('VALIDATION_FAILED', { details: [{ path: '/query/form', message: 'must be one of readable, stored' }] });
+}
+
 const searchSchema = {
   tags: ['events'],
   summary: 'Search the log',
@@ -30,6 +47,7 @@ const searchSchema = {
       limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'Default 100.' },
       order: { type: 'string', enum: ['asc', 'desc'], description: 'Log (position) order; default desc.' },
       cursor: { type: 'string', description: 'nextCursor of the previous page.' },
+      form: formParameter,
     },
   },
   response: {
@@ -50,7 +68,7 @@ const getByIdSchema = {
   summary: 'One event',
   description: "404 for an unknown id, for another tenant's event and, with a restricted viewer token, for an event outside its restriction alike.",
   params: { type: 'object', properties: { id: { type: 'string', description: 'The event id (UUIDv7).' } } },
-  querystring: { type: 'object', properties: { tenant: filterQueryProperties.tenant } },
+  querystring: { type: 'object', properties: { tenant: filterQueryProperties.tenant, form: formParameter } },
   response: { 200: { ...storedEventSchema, description: 'The event.' }, ...errorResponses(400, 401, 403, 404) },
 } as const;
 
@@ -121,16 +139,18 @@ const statsSchema = {
  * restriction (readRestriction), ask the store, answer.
  */
 export const queryRoutes = routesPlugin('vellum-query-routes', async (app) => {
-  const { store } = app;
+  const { store, personalData } = app;
 
   app.get('/v1/events', { config: { scope: 'events:read', audit: 'viewer' }, schema: searchSchema }, async (request) => {
-    const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const { tenant, query: raw } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const { stored, query } = takeForm(raw);
     const page = await store.search(tenant, restrictFilter(request.auth, valid(parseSearchParams(query))));
-    return { events: page.events, nextCursor: page.nextCursor };
+    return { events: stored ? page.events : await personalData.open(page.events), nextCursor: page.nextCursor };
   });
 
   app.get<{ Params: { id: string } }>('/v1/events/:id', { config: { scope: 'events:read', audit: 'viewer' }, schema: getByIdSchema }, async (request) => {
-    const { tenant, query } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const { tenant, query: raw } = resolveReadTenant(request.auth, request.query as RawQuery);
+    const { stored, query } = takeForm(raw);
     const extra = Object.keys(query);
     if (extra.length > 0) {
       throw new VellumError('VALIDATION_FAILED', { details: extra.map((name) => ({ path: `/query/${name}`, message: 'is not a parameter of this route' })) });
@@ -138,7 +158,7 @@ export const queryRoutes = routesPlugin('vellum-query-routes', async (app) => {
     const event = await store.getById(tenant, request.params.id);
     // Outside the restriction reads exactly like no such event: a viewer cannot tell that the id exists.
     if (event === null || !isWithinRestriction(request.auth, event)) throw new VellumError('NOT_FOUND', { message: 'No event with this id.' });
-    return event;
+    return stored ? event : personalData.openOne(event);
   });
 
   app.get<{ Params: { stream: string } }>('/v1/streams/:stream/events', { config: { scope: 'events:read', audit: 'viewer' }, schema: streamSchema }, async (request) => {
@@ -147,7 +167,8 @@ export const queryRoutes = routesPlugin('vellum-query-routes', async (app) => {
     if (stream === '') {
       throw new VellumError('VALIDATION_FAILED', { details: [{ path: '/params/stream', message: 'must not be empty' }] });
     }
-    return readTrail(store, request.auth, stream, options);
+    const page = await readTrail(store, request.auth, stream, options);
+    return { ...page, events: await personalData.open(page.events) };
   });
 
   app.get('/v1/stats', { config: { scope: 'events:read', audit: 'viewer' }, schema: statsSchema }, async (request) => {

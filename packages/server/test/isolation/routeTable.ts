@@ -496,6 +496,31 @@ export const ROUTES: Record<string, RouteSpec> = {
     variants: [{ label: 'every tenant', values: 'own', build: () => get('/v1/tenants'), expect: success }],
   },
 
+  // Crypto-shredding: the tenant is always the caller's. Naming globex's actor answers as for a subject acme never saw
+  // (404: acme holds no personal data of it), so it neither tells nor touches globex's.
+  'POST /v1/subjects/{subject}/forget': {
+    variants: [
+      {
+        label: 'an acme subject with personal data',
+        values: 'own',
+        build: async (w) => {
+          const actor = { type: 'user', id: `forget-${w.unique()}`, name: 'Forget Me' };
+          const res = await w.app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${w.acmeKeys['events:write'].secret}` }, payload: { type: 'matrix.probe', actor, stream: `Scratch:${w.unique()}` } });
+          if (res.statusCode !== 201) throw new Error(`could not seed a subject: ${res.statusCode} ${res.payload}`);
+          return post(`/v1/subjects/${encodeURIComponent(`${actor.type}:${actor.id}`)}/forget`);
+        },
+        expect: success,
+      },
+      {
+        label: "globex's actor",
+        values: 'foreign',
+        build: (w) => post(`/v1/subjects/${encodeURIComponent(`${w.globex.actor.type}:${w.globex.actor.id}`)}/forget`),
+        expect: status(404),
+        check: indistinguishableFrom(() => post(`/v1/subjects/${encodeURIComponent(`user:${UNKNOWN_ID}`)}/forget`), (w) => [UNKNOWN_ID, w.globex.actor.id]),
+      },
+    ],
+  },
+
   'POST /v1/viewer-tokens': {
     variants: [
       {
