@@ -43,7 +43,7 @@ beforeAll(async () => {
     );
     expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: t.auth(), payload: { events } })).statusCode).toBe(201);
   }
-  const res = await t.app.inject({ method: 'GET', url: '/v1/export?format=ndjson', headers: t.auth() });
+  const res = await t.app.inject({ method: 'GET', url: '/v1/export?format=ndjson&form=stored', headers: t.auth() });
   expect(res.statusCode).toBe(200);
   await t.app.close(); // closes the store, so the database file can be copied and edited
 

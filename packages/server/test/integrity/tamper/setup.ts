@@ -15,9 +15,9 @@ export const SIZES = {
   [BIG]: { checkpointed: 1010, grown: 5 },
 } as const;
 
-/** A tenant's whole log through the HTTP API (GET /v1/export, oldest first): what an auditor exports. */
+/** A tenant's whole log through the HTTP API (GET /v1/export, oldest first, form=stored: as hashed): what an auditor exports. */
 export async function exportLog(t: TestApp, tenant: string): Promise<StoredEvent[]> {
-  const res = await t.app.inject({ method: 'GET', url: '/v1/export?format=ndjson&order=asc', headers: { ...t.auth(), 'vellum-tenant': tenant } });
+  const res = await t.app.inject({ method: 'GET', url: '/v1/export?format=ndjson&order=asc&form=stored', headers: { ...t.auth(), 'vellum-tenant': tenant } });
   if (res.statusCode !== 200) throw new Error(`export of ${tenant} answered ${res.statusCode}: ${res.body}`);
   return res.body.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as StoredEvent);
 }
