@@ -17,13 +17,16 @@ export function addExportCommand(program: Command, io: CliIO): void {
     .option('--format <format>', 'ndjson (default) or csv')
     .option('--order <order>', 'asc (oldest first, default) or desc')
     .option('--output <file>', 'write to this file instead of stdout')
-    .action(async (options: Record<string, unknown> & { url?: string; key?: string; format?: string; order?: string; output?: string }) => {
+    .option('--form <form>', 'readable (default: personal data decrypted or [erased]) or stored (exactly as hashed: what vellum verify --file checks)')
+    .action(async (options: Record<string, unknown> & { url?: string; key?: string; format?: string; order?: string; output?: string; form?: string }) => {
       const format = options.format ?? 'ndjson';
       if (format !== 'ndjson' && format !== 'csv') throw new CliError('--format must be ndjson or csv');
+      if (options.form !== undefined && options.form !== 'readable' && options.form !== 'stored') throw new CliError('--form must be readable or stored');
       const client = connect(options, io);
       const params = filterParams(options);
       params.set('format', format);
       if (options.order !== undefined) params.set('order', options.order);
+      if (options.form !== undefined) params.set('form', options.form);
       const res = await client.request('/v1/export', params);
       if (res.body === null) return;
       const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
