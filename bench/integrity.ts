@@ -4,11 +4,14 @@
  * ratio is the cost. At the end of the "on" run: events not yet in the tree, and how long the tree takes to catch
  * up. (2) Proofs at size: N events (default 1M) loaded straight through the store API, a server started on them
  * integrates the whole backlog (timed), then inclusion proofs (random events, at the full size) and consistency
- * proofs (random older size to the full size) over HTTP, p50/p99.
+ * proofs (random older size to the full size) over HTTP, p50/p99. (3) Full verification of that log as `vellum verify
+ * --store` does it, in events/s, beside only reading it through the same reader.
  *   node --import tsx bench/integrity.ts [--store sqlite|postgres] [--clients 50] [--duration 30] [--events N]
  *                                       [--proof-events 1M] [--proofs 2000] [--parts ingest,proofs]
  */
+import { parseVerifierKey, verifyLog } from '@vellum/core';
 import type { EventStore, PreparedEvent } from '@vellum/core';
+import { readTenantLog } from '../packages/server/src/integrity/readTenantLog.ts';
 import { createStore } from '../packages/server/src/store/createStore.ts';
 import type { VellumStore } from '../packages/server/src/store/VellumStore.ts';
 import { parseBenchArgs, parseCount, type BenchArgs, type StoreKind } from './lib/benchArgs.ts';
@@ -183,6 +186,7 @@ async function proofPart(store: StoreKind): Promise<void> {
         { subject: `consistency proof (${store})`, result: con },
       ]);
       console.log(`  server RSS peak ${server.rss.read().peakMb.toFixed(0)} MiB`);
+      await verifyPart(store, observer, server.url);
     } finally {
       await server.stop();
     }
@@ -190,6 +194,31 @@ async function proofPart(store: StoreKind): Promise<void> {
     await observer?.close();
     await fresh.remove();
   }
+}
+
+/**
+ * Full verification, as `vellum verify --store` does it (readTenantLog + verifyLog against the latest signed
+ * checkpoint), beside the floor: reading the same log through the same reader without verifying anything.
+ */
+async function verifyPart(store: StoreKind, observer: VellumStore, url: string): Promise<void> {
+  const res = await fetch(`${url}/v1/checkpoints/latest`, { headers: { authorization: `Bearer ${BENCH_KEY}` } });
+  if (!res.ok) throw new Error(`GET /v1/checkpoints/latest answered ${res.status}`);
+  const latest = (await res.json()) as { checkpoint: string; verifierKey: string; treeSize: number };
+  const key = parseVerifierKey(latest.verifierKey);
+  if (key === null) throw new Error('the server published a verifier key this bench cannot parse');
+  let t0 = performance.now();
+  let read = 0;
+  for await (const _event of readTenantLog(observer, TENANT, [])) read++;
+  const readS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const report = await verifyLog(readTenantLog(observer, TENANT, []), { tenant: TENANT, checkpoint: latest.checkpoint, key });
+  const verifyS = (performance.now() - t0) / 1000;
+  if (!report.ok) throw new Error(`the log did not verify: ${JSON.stringify(report.problems.slice(0, 3))}`);
+  console.log(`\nfull verification of ${report.events.toLocaleString('en-US')} events against the checkpoint at ${latest.treeSize.toLocaleString('en-US')}:`);
+  printTable(['subject', 'events', 'secs', 'events/s', 'verify ÷ this'], [
+    [`verify (${store}): read + hashes + tree + checkpoint`, report.events.toLocaleString('en-US'), verifyS.toFixed(1), (report.events / verifyS).toFixed(0), '1.00'],
+    [`read only (${store}), same reader`, read.toLocaleString('en-US'), readS.toFixed(1), (read / readS).toFixed(0), (readS / verifyS).toFixed(2)],
+  ]);
 }
 
 async function main(a: BenchArgs): Promise<void> {
