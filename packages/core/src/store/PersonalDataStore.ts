@@ -9,6 +9,11 @@ export interface PersonalDataStore {
    * node, returns the stored one. Null when the subject was forgotten.
    */
   subjectKey(tenant: string, subject: string, candidate: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * subjectKey for many subjects of one tenant at once (one transaction: ingest of a batch with many new subjects
+   * costs one commit, not one per subject). Returns every subject of `candidates` with its stored key or null.
+   */
+  subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array | null>>;
   /** The keys of the subjects that have one (or null when forgotten); subjects never seen are absent from the map. */
   subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>>;
   /**

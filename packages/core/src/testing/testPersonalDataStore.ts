@@ -37,6 +37,18 @@ export function testPersonalDataStore(name: string, factory: PersonalDataStoreFa
       expect(hex(await store().subjectKey('t2', 'user:1', key(3)))).toBe(hex(key(3)));
     });
 
+    it('creates many keys at once, keeping existing and forgotten ones', async () => {
+      await store().subjectKey('t1', 'user:1', key(1));
+      await store().forgetSubject('t1', 'user:2', '2026-11-26T00:00:00.000Z');
+      const keys = await store().subjectKeysOrCreate('t1', new Map([['user:1', key(9)], ['user:2', key(9)], ['user:3', key(3)]]));
+      expect([...keys.keys()].sort()).toEqual(['user:1', 'user:2', 'user:3']);
+      expect(hex(keys.get('user:1'))).toBe(hex(key(1)));
+      expect(keys.get('user:2')).toBeNull();
+      expect(hex(keys.get('user:3'))).toBe(hex(key(3)));
+      expect(hex(await store().subjectKey('t1', 'user:3', key(4)))).toBe(hex(key(3)));
+      expect((await store().subjectKeysOrCreate('t1', new Map())).size).toBe(0);
+    });
+
     it('reads keys in a batch: unknown subjects are absent, forgotten ones null', async () => {
       await store().subjectKey('t1', 'user:1', key(1));
       await store().subjectKey('t1', 'user:2', key(2));

@@ -115,10 +115,13 @@ export class PersonalDataService {
     }
     if (missing.length === 0) return keys;
     const stored = await this.#store.subjectKeys(tenant, missing);
+    if (create) {
+      const candidates = new Map(missing.filter((s) => !stored.has(s)).map((s) => [s, newSubjectKey()] as const));
+      if (candidates.size > 0) for (const [s, key] of await this.#store.subjectKeysOrCreate(tenant, candidates)) stored.set(s, key);
+    }
     const until = this.#now() + this.#ttlMs;
     for (const subject of missing) {
-      let key: KeyState = stored.get(subject);
-      if (key === undefined && create) key = await this.#store.subjectKey(tenant, subject, newSubjectKey());
+      const key: KeyState = stored.get(subject);
       keys.set(subject, key);
       // A forget on this node is final: never overwrite its entry with an older read.
       if (key !== undefined && this.#ttlMs > 0 && this.#cache.get(cacheId(tenant, subject))?.until !== Number.POSITIVE_INFINITY) {

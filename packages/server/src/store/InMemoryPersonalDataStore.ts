@@ -19,6 +19,12 @@ export class InMemoryPersonalDataStore implements PersonalDataStore {
     return Promise.resolve(entry.key === null ? null : new Uint8Array(entry.key));
   }
 
+  async subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array | null>> {
+    const keys = new Map<string, Uint8Array | null>();
+    for (const [subject, candidate] of candidates) keys.set(subject, await this.subjectKey(tenant, subject, candidate));
+    return keys;
+  }
+
   subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>> {
     const keys = new Map<string, Uint8Array | null>();
     for (const subject of subjects) {

@@ -43,6 +43,7 @@ export function createMemoryStore(events: InMemoryEventStore = new InMemoryEvent
     latestCheckpoint: (tenant) => integrity.latestCheckpoint(tenant),
     checkpointAt: (tenant, treeSize) => integrity.checkpointAt(tenant, treeSize),
     subjectKey: (tenant, subject, candidate) => personal.subjectKey(tenant, subject, candidate),
+    subjectKeysOrCreate: (tenant, candidates) => personal.subjectKeysOrCreate(tenant, candidates),
     subjectKeys: (tenant, subjects) => personal.subjectKeys(tenant, subjects),
     forgetSubject: (tenant, subject, at) => personal.forgetSubject(tenant, subject, at),
     migrate: () => undefined,

@@ -25,10 +25,12 @@ class CountingStore extends InMemoryPersonalDataStore {
     this.reads++;
     return super.subjectKeys(tenant, subjects);
   }
-  override subjectKey(tenant: string, subject: string, candidate: Uint8Array) {
-    this.creates++;
-    return super.subjectKey(tenant, subject, candidate);
+  override subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>) {
+    this.creates += candidates.size;
+    this.creations++;
+    return super.subjectKeysOrCreate(tenant, candidates);
   }
+  creations = 0;
 }
 
 describe('PersonalDataService', () => {
@@ -39,6 +41,7 @@ describe('PersonalDataService', () => {
     await service.sealBatch(b);
     expect(store.reads).toBe(1);
     expect(store.creates).toBe(3); // user:3 has context.ip
+    expect(store.creations).toBe(1);
     expect(b.events.every((p) => isSealedValue(p.event.context!['ip']))).toBe(true);
     const opened = await service.open(stored(b));
     expect(opened.map((e) => e.actor['name'])).toEqual(['A', 'B', 'A2', undefined]);

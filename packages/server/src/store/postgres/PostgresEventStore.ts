@@ -136,6 +136,7 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   checkpointAt(tenant: string, treeSize: number): Promise<CheckpointRecord | null> { return this.#integrity.checkpointAt(tenant, treeSize); }
 
   subjectKey(tenant: string, subject: string, candidate: Uint8Array): Promise<Uint8Array | null> { return this.#personal.subjectKey(tenant, subject, candidate); }
+  subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array | null>> { return this.#personal.subjectKeysOrCreate(tenant, candidates); }
   subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>> { return this.#personal.subjectKeys(tenant, subjects); }
   forgetSubject(tenant: string, subject: string, at: string): Promise<{ forgotten: boolean; forgottenAt: string }> { return this.#personal.forgetSubject(tenant, subject, at); }
 }

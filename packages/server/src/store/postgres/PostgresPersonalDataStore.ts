@@ -17,7 +17,7 @@ const bytes = (key: Buffer | null): Uint8Array | null => (key === null ? null : 
 export class PostgresPersonalDataStore implements PersonalDataStore {
   readonly #pool: TenantPool;
   readonly #t: TableNames;
-  readonly #sql: { offer: Statement; read: Statement; readMany: Statement; remove: Statement; tombstone: Statement };
+  readonly #sql: { offer: Statement; offerMany: Statement; read: Statement; readMany: Statement; remove: Statement; tombstone: Statement };
 
   constructor(pool: TenantPool, t: TableNames) {
     this.#pool = pool;
@@ -26,6 +26,8 @@ export class PostgresPersonalDataStore implements PersonalDataStore {
     this.#sql = {
       // As with server secrets (accessSql.ts): offer, then read in a second statement with a fresh snapshot.
       offer: statement(`INSERT INTO ${k} (tenant, subject, key, created_at) VALUES ($1, $2, $3, now()) ON CONFLICT (tenant, subject) DO NOTHING`),
+      offerMany: statement(`INSERT INTO ${k} (tenant, subject, key, created_at)
+        SELECT $1, s, k, now() FROM unnest($2::text[], $3::bytea[]) AS o(s, k) ON CONFLICT (tenant, subject) DO NOTHING`),
       read: statement(`SELECT subject, key, forgotten_at FROM ${k} WHERE tenant = $1 AND subject = $2`),
       readMany: statement(`SELECT subject, key, forgotten_at FROM ${k} WHERE tenant = $1 AND subject = ANY($2::text[])`),
       // Deleting only a live key (not a tombstone); its row lock orders concurrent forgets of one subject.
@@ -41,6 +43,15 @@ export class PostgresPersonalDataStore implements PersonalDataStore {
     await this.#pool.query(t, run(this.#sql.offer, [t, s, Buffer.from(candidate)]));
     const [row] = await this.#pool.rows<KeyRow>(t, run(this.#sql.read, [t, s]));
     return bytes(row?.key ?? null);
+  }
+
+  async subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array | null>> {
+    const subjects = [...candidates.keys()];
+    if (subjects.length === 0) return new Map();
+    const t = columnText(tenant);
+    await this.#pool.query(t, run(this.#sql.offerMany, [t, subjects.map(columnText), subjects.map((s) => Buffer.from(candidates.get(s)!))]));
+    const stored = await this.subjectKeys(tenant, subjects);
+    return new Map(subjects.map((subject) => [subject, stored.get(subject) ?? null]));
   }
 
   async subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>> {

@@ -183,6 +183,10 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
     return this.#write(() => this.#personal.subjectKey(tenant, subject, candidate, new Date().toISOString()));
   }
 
+  subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array | null>> {
+    return this.#write(() => this.#personal.subjectKeysOrCreate(tenant, candidates, new Date().toISOString()));
+  }
+
   subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>> {
     return this.#run(() => this.#personal.subjectKeys(tenant, subjects));
   }

@@ -33,6 +33,21 @@ export class SqlitePersonalDataStatements {
     return bytes(row?.key ?? null);
   }
 
+  /** One IMMEDIATE transaction for all the offers: one commit (and fsync) however many subjects are new. */
+  subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>, now: string): Map<string, Uint8Array | null> {
+    const offer = this.#statements.get(SQL.offerKey);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const [subject, candidate] of candidates) offer.run(tenant, subject, Buffer.from(candidate), now);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    const stored = this.subjectKeys(tenant, [...candidates.keys()]);
+    return new Map([...candidates.keys()].map((subject) => [subject, stored.get(subject) ?? null]));
+  }
+
   subjectKeys(tenant: string, subjects: readonly string[]): Map<string, Uint8Array | null> {
     const keys = new Map<string, Uint8Array | null>();
     if (subjects.length === 0) return keys;
