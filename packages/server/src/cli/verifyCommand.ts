@@ -49,7 +49,7 @@ export function addVerifyCommand(program: Command, io: CliIO): void {
     )
     .requiredOption('--tenant <id>', 'the tenant whose log to check')
     .option('--store <location>', 'read the log from this store, read-only: sqlite:<path> or postgres://user@host/db (env VELLUM_STORE)')
-    .option('--file <export.ndjson>', 'read the log from an NDJSON export (vellum export --tenant <id>) instead; needs --checkpoint and --key')
+    .option('--file <export.ndjson>', 'read the log from an NDJSON export in the stored form (vellum export --tenant <id> --form stored) instead; needs --checkpoint and --key')
     .option('--checkpoint <file>', 'a signed checkpoint: the note text, or the JSON of GET /v1/checkpoints/latest (its "checkpoint")')
     .option('--key <key>', "the log's public key: a verifier key (name+id+base64), a base64 Ed25519 key, or a file holding either (or a PEM key)")
     .option('--json', 'print the report as JSON instead of text')
