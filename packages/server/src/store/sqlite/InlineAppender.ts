@@ -1,10 +1,13 @@
 import type { AppendBatch, AppendOutcome } from '@vellum/core';
 import { appendBatches, prepareAppendStatements, type AppendStatements } from './appendBatches.ts';
 import type { SqliteConnection } from './SqliteConnection.ts';
+import { runWriterCall, writerStatements, type WriterCall, type WriterStatements } from './writerCalls.ts';
 
 /** How the store appends: on the calling thread (InlineAppender) or on a writer thread (AppendThread). */
 export interface Appender {
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]>;
+  /** Runs one of the store's other writes on the appending connection (writerCalls.ts). */
+  call(call: WriterCall): Promise<unknown>;
   /** Rejects when appends can no longer succeed (the writer thread died), so /readyz reports it. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -17,10 +20,20 @@ export interface Appender {
 export class InlineAppender implements Appender {
   readonly #db: SqliteConnection;
   readonly #statements: AppendStatements;
+  readonly #writes: WriterStatements;
 
   constructor(db: SqliteConnection) {
     this.#db = db;
     this.#statements = prepareAppendStatements(db);
+    this.#writes = writerStatements(db);
+  }
+
+  call(call: WriterCall): Promise<unknown> {
+    try {
+      return Promise.resolve(runWriterCall(this.#writes, call));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {

@@ -9,6 +9,7 @@ import { SqliteIntegrityStatements } from './integrityStatements.ts';
 import { SqlitePersonalDataStatements } from './personalDataStatements.ts';
 import { storeError } from './appendBatches.ts';
 import type { Appender } from './InlineAppender.ts';
+import type { WriterStatements, WriterTarget } from './writerCalls.ts';
 import { migrate, type MigrationReport } from './schema/migrations.ts';
 import { READ_SQL } from './readSql.ts';
 import { searchEvents } from './searchQuery.ts';
@@ -17,11 +18,12 @@ import { eventStats } from './statsQuery.ts';
 import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConnection.ts';
 
 /**
- * The SQLite event store. Appends go through an Appender — normally a writer thread with its own
- * connection, one transaction per `append` call, one call at a time. Everything else (queries, migrations,
- * the AccessStore's tenants, keys and secrets, whose SQL is in accessStatements.ts, and the IntegrityStore's
- * Merkle trees and checkpoints, in integrityStatements.ts) runs on this thread's connection; WAL lets it read a consistent snapshot while the writer commits, so a long read
- * never holds up an append.
+ * The SQLite event store. Appends go through an Appender — normally a writer thread with its own connection, one
+ * transaction per `append` call, one call at a time — and so do the other writes (tenants, keys and secrets in
+ * accessStatements.ts, Merkle trees and checkpoints in integrityStatements.ts, subject keys in
+ * personalDataStatements.ts; see writerCalls.ts), so this thread never waits for the write lock. Queries and
+ * migrations run on this thread's connection; WAL lets it read a consistent snapshot while the writer commits, so a
+ * long read never holds up an append.
  */
 export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore, PersonalDataStore {
   readonly #db: SqliteConnection;
@@ -100,7 +102,7 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   }
 
   createTenant(tenant: TenantRecord): Promise<{ created: boolean }> {
-    return this.#write(() => this.#access.createTenant(tenant));
+    return this.#call('access', 'createTenant', tenant);
   }
 
   getTenant(id: string): Promise<TenantRecord | null> {
@@ -112,7 +114,7 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   }
 
   createKey(record: ApiKeyRecord): Promise<void> {
-    return this.#write(() => this.#access.createKey(record));
+    return this.#call('access', 'createKey', record);
   }
 
   findKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
@@ -132,19 +134,19 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   }
 
   revokeKey(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> {
-    return this.#write(() => this.#access.revokeKey(tenant, id, at));
+    return this.#call('access', 'revokeKey', tenant, id, at);
   }
 
   expireKeyBy(tenant: TenantScope, id: string, at: string): Promise<ApiKeyRecord | null> {
-    return this.#write(() => this.#access.expireKeyBy(tenant, id, at));
+    return this.#call('access', 'expireKeyBy', tenant, id, at);
   }
 
   recordKeyUsage(usage: readonly KeyUsage[]): Promise<void> {
-    return this.#write(() => this.#access.recordKeyUsage(usage));
+    return this.#call('access', 'recordKeyUsage', usage);
   }
 
   getOrCreateSecret(name: string, candidate: string): Promise<string> {
-    return this.#write(() => this.#access.getOrCreateSecret(name, candidate, new Date().toISOString()));
+    return this.#call('access', 'getOrCreateSecret', name, candidate, new Date().toISOString());
   }
 
   leafHashes(tenant: string, fromPosition: number, limit: number): Promise<string[]> {
@@ -156,7 +158,7 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   }
 
   advanceTree(tenant: string, fromSize: number, next: MerkleTreeState, nodes: readonly MerkleNodeRecord[]): Promise<boolean> {
-    return this.#write(() => this.#integrity.advanceTree(tenant, fromSize, next, nodes));
+    return this.#call('integrity', 'advanceTree', tenant, fromSize, next, nodes);
   }
 
   merkleNodes(tenant: string, ids: ReadonlyArray<{ level: number; index: number }>): Promise<MerkleNodeRecord[]> {
@@ -168,7 +170,7 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   }
 
   saveCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
-    return this.#write(() => this.#integrity.saveCheckpoint(checkpoint));
+    return this.#call('integrity', 'saveCheckpoint', checkpoint);
   }
 
   latestCheckpoint(tenant: string): Promise<CheckpointRecord | null> {
@@ -180,11 +182,11 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   }
 
   subjectKey(tenant: string, subject: string, candidate: Uint8Array): Promise<Uint8Array | null> {
-    return this.#write(() => this.#personal.subjectKey(tenant, subject, candidate, new Date().toISOString()));
+    return this.#call('personal', 'subjectKey', tenant, subject, candidate, new Date().toISOString());
   }
 
   subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array | null>> {
-    return this.#write(() => this.#personal.subjectKeysOrCreate(tenant, candidates, new Date().toISOString()));
+    return this.#call('personal', 'subjectKeysOrCreate', tenant, candidates, new Date().toISOString());
   }
 
   subjectKeys(tenant: string, subjects: readonly string[]): Promise<Map<string, Uint8Array | null>> {
@@ -192,7 +194,7 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   }
 
   forgetSubject(tenant: string, subject: string, at: string): Promise<{ forgotten: boolean; forgottenAt: string }> {
-    return this.#write(() => this.#personal.forgetSubject(tenant, subject, at));
+    return this.#call('personal', 'forgetSubject', tenant, subject, at);
   }
 
   /** Lets the appends already made finish, then closes both connections. */
@@ -212,12 +214,22 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
     return this.#db;
   }
 
-  /** Like #run, for work that changes the database (keys, secrets, trees, checkpoints): refused on a readonly store. */
-  #write<T>(work: () => T): Promise<T> {
-    return this.#run(() => {
-      this.#requireWritable();
-      return work();
-    });
+  /**
+   * A write other than an append (keys, secrets, trees, checkpoints, subject keys), run where appends run — on the
+   * writer thread, so this thread never blocks on the write lock (writerCalls.ts). Refused on a readonly store.
+   */
+  #call<G extends WriterTarget, M extends keyof WriterStatements[G] & string>(
+    target: G,
+    method: M,
+    ...args: WriterStatements[G][M] extends (...a: infer A) => unknown ? A : never
+  ): Promise<WriterStatements[G][M] extends (...a: never[]) => infer R ? R : never> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#appender === undefined) return Promise.reject(readonlyError());
+    type Result = WriterStatements[G][M] extends (...a: never[]) => infer R ? R : never;
+    return this.#appender.call({ target, method, args }).then(
+      (result) => result as Result,
+      (error: unknown) => Promise.reject(storeError(error)),
+    );
   }
 
   /** Runs synchronous driver work as a promise, with driver failures mapped to Vellum errors. */

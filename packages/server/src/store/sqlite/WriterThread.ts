@@ -4,6 +4,7 @@ import type { AppendBatch, AppendOutcome } from '@vellum/core';
 import type { FromWriter, ToWriter } from './appendWorker.ts';
 import { errorFromWire, outcomeFromWire } from './appendWire.ts';
 import type { Appender } from './InlineAppender.ts';
+import type { WriterCall } from './writerCalls.ts';
 
 type Request = ToWriter extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
@@ -97,6 +98,12 @@ export class ThreadAppender implements Appender {
     if (this.#closed !== undefined) throw new VellumError('STORE_UNAVAILABLE', { message: 'The store is closed.' });
     const [, reply] = await Promise.all([this.#opened, this.#thread.send({ type: 'append', store: this.#store, batches: batches as AppendBatch[] })]);
     return (reply.outcomes ?? []).map(outcomeFromWire);
+  }
+
+  async call(call: WriterCall): Promise<unknown> {
+    if (this.#closed !== undefined) throw new VellumError('STORE_UNAVAILABLE', { message: 'The store is closed.' });
+    const [, reply] = await Promise.all([this.#opened, this.#thread.send({ type: 'call', store: this.#store, call })]);
+    return reply.result;
   }
 
   /** Resolves once this store's connection on the thread is open; rejects once the thread has failed. */
