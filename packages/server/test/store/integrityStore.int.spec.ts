@@ -3,32 +3,18 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendCommitted, createPreparedFactory, integrateLeaves, testIntegrityStore, type TreeAdvance } from '@vellum/core/testing';
-import { createMemoryStore } from '../../src/store/createMemoryStore.ts';
 import { appendBatches, prepareAppendStatements } from '../../src/store/sqlite/appendBatches.ts';
 import { MIGRATIONS, openSqliteStore, type SqliteEventStore } from '../../src/store/sqlite/index.ts';
 import { migrate } from '../../src/store/sqlite/schema/migrations.ts';
 import type { SqliteConnection } from '../../src/store/sqlite/SqliteConnection.ts';
 import { preparedEvent, tempDir } from './sqliteTestSupport.ts';
+import { memoryStoreFactory, sqliteStoreFactory } from './storeFactories.ts';
 
-// Through createMemoryStore, so the suite also checks that the `memory:` store delegates every method.
-testIntegrityStore('memory store', async () => {
-  const store = createMemoryStore();
-  return { store, close: () => store.close() };
-});
+testIntegrityStore('memory store', memoryStoreFactory);
 
-// A file with its writer thread, as the server runs it: events are appended on the writer's connection and the
-// tree is read and advanced on the store's own.
-testIntegrityStore('SqliteEventStore', async () => {
-  const { dir, remove } = tempDir();
-  const store = openSqliteStore({ path: path.join(dir, 'vellum.db') });
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      remove();
-    },
-  };
-});
+// A file with its writer thread, as the server runs it: events are appended and the tree advanced on the writer's
+// connection, and read on the store's own.
+testIntegrityStore('SqliteEventStore', sqliteStoreFactory);
 
 /** What the contract cannot say about SQLite: the database's own guards, atomicity, readonly files, upgrades. */
 describe('SQLite IntegrityStore', () => {

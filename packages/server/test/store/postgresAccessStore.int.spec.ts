@@ -8,7 +8,8 @@ import { dropStoreSchema, MIGRATIONS, openPostgresStore, type PostgresEventStore
 import type { PgClient, PgQueryConfig, PgResult } from '../../src/store/postgres/PgPool.ts';
 import { migrate } from '../../src/store/postgres/migrate.ts';
 import { tableNames } from '../../src/store/postgres/sqlNames.ts';
-import { openTestStore, sql, uniqueSchema } from './postgresTestSupport.ts';
+import { sql, uniqueSchema } from './postgresTestSupport.ts';
+import { postgresStoreFactory } from './storeFactories.ts';
 
 const pg = await service('postgres');
 
@@ -19,16 +20,7 @@ const aKey = (id: string, tenant: string): ApiKeyRecord => ({
 
 // A fresh schema (and application role) per test, dropped with it afterwards.
 describe.skipIf(!pg)('PostgreSQL access store', () => {
-  testAccessStore('PostgresEventStore', async () => {
-    const store = await openTestStore(pg as string, 'access');
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        await dropStoreSchema(pg as string, store.schema);
-      },
-    };
-  });
+  testAccessStore('PostgresEventStore', postgresStoreFactory(pg as string, 'access'));
 });
 
 describe.skipIf(!pg)('PostgreSQL access store shared by several nodes', () => {

@@ -10,6 +10,7 @@ import type { PgClient, PgQueryConfig, PgResult } from '../../src/store/postgres
 import { migrate } from '../../src/store/postgres/migrate.ts';
 import { tableNames, type TableNames } from '../../src/store/postgres/sqlNames.ts';
 import { openTestStore, prepared, sql, uniqueSchema } from './postgresTestSupport.ts';
+import { postgresStoreFactory } from './storeFactories.ts';
 
 const pg = await service('postgres');
 
@@ -34,16 +35,7 @@ async function integrated(store: PostgresEventStore, tenant: string, count: numb
 
 // A fresh schema (and application role) per test, dropped with it afterwards.
 describe.skipIf(!pg)('PostgreSQL integrity store', () => {
-  testIntegrityStore('PostgresEventStore', async () => {
-    const store = await openTestStore(pg as string, 'integrity');
-    return {
-      store,
-      close: async () => {
-        await store.close();
-        await dropStoreSchema(pg as string, store.schema);
-      },
-    };
-  });
+  testIntegrityStore('PostgresEventStore', postgresStoreFactory(pg as string, 'integrity'));
 });
 
 describe.skipIf(!pg)('PostgreSQL integrity tables under row-level security', () => {
