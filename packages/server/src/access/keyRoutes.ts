@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { uuidv7, VellumError } from '@vellum/core';
+import { VellumError } from '@vellum/core';
 import type { ApiKeyRecord } from '@vellum/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routesPlugin } from '../http/definePlugin.ts';
-import { generateApiKey, keyPrefix } from '../auth/generateApiKey.ts';
-import { hashApiKey } from '../auth/hashApiKey.ts';
+import { generateApiKey } from '../auth/generateApiKey.ts';
+import { newKeyRecord, type NewKeyFields } from '../auth/newKeyRecord.ts';
 import type { AuthContext } from '../auth/authenticate.ts';
 import { keyStatus, toKeyView } from './keyView.ts';
 import { parseCreateKey, parseRotateKey } from './parseKeyRequests.ts';
@@ -40,20 +39,9 @@ async function findKey(app: FastifyInstance, request: FastifyRequest, id: string
   return record;
 }
 
-function mint(tenant: string, now: number, fields: Pick<ApiKeyRecord, 'name' | 'scopes' | 'expiresAt' | 'rateLimit' | 'rotatedFrom'>): { secret: string; record: ApiKeyRecord } {
+function mint(now: number, fields: NewKeyFields): { secret: string; record: ApiKeyRecord } {
   const secret = generateApiKey();
-  const record: ApiKeyRecord = {
-    id: uuidv7(now, randomBytes(10)),
-    tenant,
-    prefix: keyPrefix(secret),
-    hash: hashApiKey(secret),
-    createdAt: new Date(now).toISOString(),
-    revokedAt: null,
-    lastUsedAt: null,
-    requestCount: 0,
-    ...fields,
-  };
-  return { secret, record };
+  return { secret, record: newKeyRecord(secret, fields, now) };
 }
 
 const keyEntity = (record: ApiKeyRecord) => ({ type: 'ApiKey', id: record.id, name: record.name });
@@ -73,7 +61,7 @@ export const keyRoutes = routesPlugin('vellum-key-routes', async (app) => {
     if (input.rateLimit !== null && !request.auth.admin) {
       throw new VellumError('FORBIDDEN', { message: 'Only an admin key may set a rate limit of its own on a key.' });
     }
-    const { secret, record } = mint(request.auth.tenant, now, { ...input, rotatedFrom: null });
+    const { secret, record } = mint(now, { ...input, tenant: request.auth.tenant, rotatedFrom: null });
     await store.createKey(record);
     await app.audit.record(request, {
       type: 'vellum.key.created', action: 'create', severity: 'medium', entity: keyEntity(record),
@@ -129,8 +117,8 @@ export const keyRoutes = routesPlugin('vellum-key-routes', async (app) => {
       throw new VellumError('KEY_INACTIVE', { message: `Key "${id}" is ${keyStatus(existing, now)}; create a new key instead of rotating it.` });
     }
     // The replacement first: if the second step fails, the old key still works and nothing is locked out.
-    const { secret, record } = mint(existing.tenant, now, {
-      name: existing.name, scopes: existing.scopes, expiresAt: existing.expiresAt, rateLimit: existing.rateLimit, rotatedFrom: existing.id,
+    const { secret, record } = mint(now, {
+      tenant: existing.tenant, name: existing.name, scopes: existing.scopes, expiresAt: existing.expiresAt, rateLimit: existing.rateLimit, rotatedFrom: existing.id,
     });
     await store.createKey(record);
     const previous = (await store.expireKeyBy(existing.tenant, id, new Date(now + graceMs).toISOString()))!;

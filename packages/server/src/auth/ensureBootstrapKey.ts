@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { uuidv7 } from '@vellum/core';
 import type { AccessStore } from '@vellum/core';
-import { generateApiKey, keyPrefix } from './generateApiKey.ts';
+import { generateApiKey } from './generateApiKey.ts';
 import { hashApiKey } from './hashApiKey.ts';
+import { newKeyRecord } from './newKeyRecord.ts';
 
 export const DEFAULT_TENANT = 'default';
 /** Where Vellum records its own security events (keys created and revoked, failed authentications, exports). */
@@ -41,25 +40,17 @@ export async function ensureBootstrapKey(options: BootstrapOptions): Promise<Boo
     if ((await keys.countKeys()) > 0) return { created: false };
     key = generateApiKey();
   }
-  const now = options.now();
-  const keyId = uuidv7(now, randomBytes(10));
-  await keys.createKey({
-    id: keyId,
+  const record = newKeyRecord(key, {
     tenant: DEFAULT_TENANT,
     name: bootstrapKey !== null ? 'bootstrap (VELLUM_BOOTSTRAP_KEY)' : 'bootstrap',
-    prefix: keyPrefix(key),
-    hash: hashApiKey(key),
     scopes: ['admin'],
-    createdAt: new Date(now).toISOString(),
     expiresAt: null,
-    revokedAt: null,
     rateLimit: null,
     rotatedFrom: null,
-    lastUsedAt: null,
-    requestCount: 0,
-  });
+  }, options.now());
+  await keys.createKey(record);
   if (bootstrapKey === null) options.announce(bootstrapBanner(key));
-  return { created: true, generated: bootstrapKey === null, keyId };
+  return { created: true, generated: bootstrapKey === null, keyId: record.id };
 }
 
 export function bootstrapBanner(key: string): string {
