@@ -97,6 +97,16 @@ export function checkPersonalPaths(paths: readonly string[]): string[] {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The value at a dotted path (`actor.name`), or undefined where the event has none; arrays are not descended. */
+function valueAt(event: object, path: string): unknown {
+  let node: unknown = event;
+  for (const part of path.split('.')) {
+    node = isObject(node) && Object.hasOwn(node, part) ? node[part] : undefined;
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
 /**
  * Replaces the value at each path (where present and not null) with `replace(value, path)`, copying only the
  * objects along the way: the input event is never changed.
@@ -104,14 +114,10 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 function mapPaths<E extends object>(event: E, paths: readonly string[], replace: (value: unknown, path: string) => unknown): E {
   let result = event as unknown as Json;
   for (const path of paths) {
-    const parts = path.split('.');
     // Find the value first: nothing is copied for a path the event does not have.
-    let node: unknown = result;
-    for (const part of parts) {
-      node = isObject(node) && Object.hasOwn(node, part) ? node[part] : undefined;
-      if (node === undefined) break;
-    }
+    const node = valueAt(result, path);
     if (node === undefined || node === null) continue;
+    const parts = path.split('.');
     const next = replace(node, path);
     if (next === node) continue;
     const root: Json = { ...result };
@@ -163,13 +169,10 @@ export function openPersonalFields<E extends { tenant: string; actor: { type: st
 
 /** Whether the event holds a sealed value at any of `paths` (so reading it needs its subject's key). */
 export function hasSealedFields(event: object, paths: readonly string[]): boolean {
-  for (const path of paths) {
-    let node: unknown = event;
-    for (const part of path.split('.')) {
-      node = isObject(node) && Object.hasOwn(node, part) ? node[part] : undefined;
-      if (node === undefined) break;
-    }
-    if (isSealedValue(node)) return true;
-  }
-  return false;
+  return paths.some((path) => isSealedValue(valueAt(event, path)));
+}
+
+/** Whether the event has a value (not null) at any of `paths` (so storing it needs its subject's key). */
+export function hasPersonalFields(event: object, paths: readonly string[]): boolean {
+  return paths.some((path) => valueAt(event, path) != null);
 }

@@ -1,4 +1,4 @@
-import { hasSealedFields, newSubjectKey, openPersonalFields, sealPersonalFields, subjectOf } from '@vellum/core';
+import { hasPersonalFields, hasSealedFields, newSubjectKey, openPersonalFields, sealPersonalFields, subjectOf } from '@vellum/core';
 import type { AppendBatch, PersonalDataStore, StoredEvent } from '@vellum/core';
 
 export interface PersonalDataOptions {
@@ -45,7 +45,7 @@ export class PersonalDataService {
   async sealBatch(batch: AppendBatch): Promise<void> {
     if (!this.enabled || this.fields.length === 0) return;
     const subjects = new Set<string>();
-    for (const prepared of batch.events) if (this.#hasAnyField(prepared.event)) subjects.add(subjectOf(prepared.event));
+    for (const prepared of batch.events) if (hasPersonalFields(prepared.event, this.fields)) subjects.add(subjectOf(prepared.event));
     if (subjects.size === 0) return;
     const keys = await this.#keys(batch.tenant, [...subjects], true);
     for (const prepared of batch.events) {
@@ -89,18 +89,6 @@ export class PersonalDataService {
     const result = await this.#store.forgetSubject(tenant, subject, at);
     this.#cache.set(cacheId(tenant, subject), { key: null, until: Number.POSITIVE_INFINITY });
     return result;
-  }
-
-  #hasAnyField(event: object): boolean {
-    for (const path of this.fields) {
-      let node: unknown = event;
-      for (const part of path.split('.')) {
-        node = typeof node === 'object' && node !== null && Object.hasOwn(node, part) ? (node as Record<string, unknown>)[part] : undefined;
-        if (node === undefined) break;
-      }
-      if (node !== undefined && node !== null) return true;
-    }
-    return false;
   }
 
   /** Keys of `subjects` (cache, then one batch read); with `create`, subjects without a key get one. */
