@@ -7,7 +7,8 @@ import type { AccessStore, KeyUsage } from '@vellum/core';
  */
 export class KeyUsageRecorder {
   readonly #store: AccessStore;
-  readonly #pending = new Map<string, KeyUsage>();
+  /** Per key: requests since the last flush and the newest use (ms); turned into KeyUsage only when written. */
+  readonly #pending = new Map<string, { requests: number; lastUsedAt: number }>();
   readonly #timer: NodeJS.Timeout;
   readonly #onError: (err: unknown) => void;
   #flushing: Promise<void> = Promise.resolve();
@@ -21,11 +22,10 @@ export class KeyUsageRecorder {
 
   note(keyId: string, at: number): void {
     const entry = this.#pending.get(keyId);
-    const iso = new Date(at).toISOString();
-    if (entry === undefined) this.#pending.set(keyId, { keyId, requests: 1, lastUsedAt: iso });
+    if (entry === undefined) this.#pending.set(keyId, { requests: 1, lastUsedAt: at });
     else {
       entry.requests += 1;
-      if (iso > entry.lastUsedAt) entry.lastUsedAt = iso;
+      if (at > entry.lastUsedAt) entry.lastUsedAt = at;
     }
   }
 
@@ -33,7 +33,11 @@ export class KeyUsageRecorder {
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
       if (this.#pending.size === 0) return;
-      const usage = [...this.#pending.values()];
+      const usage: KeyUsage[] = [...this.#pending].map(([keyId, { requests, lastUsedAt }]) => ({
+        keyId,
+        requests,
+        lastUsedAt: new Date(lastUsedAt).toISOString(),
+      }));
       this.#pending.clear();
       await this.#store.recordKeyUsage(usage).catch(this.#onError);
     });
