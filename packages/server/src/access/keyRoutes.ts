@@ -1,10 +1,11 @@
 import { VellumError } from '@vellum/core';
-import type { ApiKeyRecord } from '@vellum/core';
+import type { ApiKeyRecord, RawQuery } from '@vellum/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { generateApiKey } from '../auth/generateApiKey.ts';
 import { newKeyRecord, type NewKeyFields } from '../auth/newKeyRecord.ts';
 import type { AuthContext } from '../auth/authenticate.ts';
+import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
 import { keyStatus, toKeyView } from './keyView.ts';
 import { parseCreateKey, parseRotateKey } from './parseKeyRequests.ts';
 import { keySchemas } from './keySchemas.ts';
@@ -19,17 +20,6 @@ function requireCoveredScopes(auth: AuthContext, scopes: readonly string[], verb
   if (missing.length > 0) {
     throw new VellumError('FORBIDDEN', { message: `Only a key holding ${missing.join(', ')} (or an admin key) may ${verb} a key with ${missing.length > 1 ? 'those scopes' : 'that scope'}.` });
   }
-}
-
-/** The tenant whose keys a request may see: its own; an admin may name another or `*` with `?tenant=`. */
-function keysTenant(request: FastifyRequest): string {
-  const requested = (request.query as { tenant?: unknown }).tenant;
-  if (requested === undefined) return request.auth.tenant;
-  if (!request.auth.admin && requested !== request.auth.keyTenant) {
-    throw new VellumError('FORBIDDEN', { message: "Only an admin key may list another tenant's keys." });
-  }
-  if (typeof requested !== 'string') throw new VellumError('VALIDATION_FAILED', { details: [{ path: '/query/tenant', message: 'must be given once' }] });
-  return requested;
 }
 
 /** A key of the tenant the request acts on (for an admin, the Vellum-Tenant header's), like any other resource. */
@@ -72,7 +62,7 @@ export const keyRoutes = routesPlugin('vellum-key-routes', async (app) => {
 
   app.get('/v1/keys', { config: { scope: 'keys:manage' }, schema: keySchemas.list }, async (request) => {
     const now = app.clock();
-    const keys = await store.listKeys(keysTenant(request));
+    const keys = await store.listKeys(resolveReadTenant(request.auth, request.query as RawQuery).tenant);
     return { keys: keys.map((k) => toKeyView(k, now)) };
   });
 
