@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { isPlainObject } from '../validation/validateJsonValue.ts';
 
 /**
  * Crypto-shredding of personal data: configured fields of an event are encrypted (AES-256-GCM) with a key of the
@@ -95,13 +96,12 @@ export function checkPersonalPaths(paths: readonly string[]): string[] {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The value at a dotted path (`actor.name`), or undefined where the event has none; arrays are not descended. */
 function valueAt(event: object, path: string): unknown {
   let node: unknown = event;
   for (const part of path.split('.')) {
-    node = isObject(node) && Object.hasOwn(node, part) ? node[part] : undefined;
+    node = isPlainObject(node) && Object.hasOwn(node, part) ? node[part] : undefined;
     if (node === undefined) return undefined;
   }
   return node;

@@ -12,7 +12,8 @@ import { ValueChecker } from './ValueChecker.ts';
 // The validation pieces other layers reuse, reachable from the package index through this module.
 export { FIELD_LIMITS } from './fieldLimits.ts';
 export { describeRfc3339Problem, parseRfc3339, toIsoUtc } from './parseRfc3339.ts';
-export { validateJson } from './validateJsonValue.ts';
+export { isPlainObject, validateJson } from './validateJsonValue.ts';
+export { scanString } from './scanString.ts';
 
 /** Size limits (DESIGN.md: 64 KiB per event, 1,000 events and 5 MiB per request), configurable. */
 export interface IngestLimits {

@@ -1,8 +1,9 @@
 import { parseDuration } from '@vellum/core';
 import type { ErrorDetail, RateLimitSetting } from '@vellum/core';
-import { VellumError } from '@vellum/core';
+import { isPlainObject, VellumError } from '@vellum/core';
 import { isScope, type Scope } from '../auth/scopes.ts';
 import { isLabel } from './isLabel.ts';
+import { reportUnknownProperties } from '../http/reportUnknownProperties.ts';
 
 export interface CreateKeyRequest {
   name: string;
@@ -18,14 +19,12 @@ const MAX_GRACE_MS = 30 * 86_400_000;
 
 function asObject(body: unknown, allowed: readonly string[], details: ErrorDetail[]): Record<string, unknown> {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
+  if (!isPlainObject(body)) {
     details.push({ path: '', message: 'must be a JSON object' });
     return {};
   }
-  for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) details.push({ path: `/${key}`, message: `is not a known property (known: ${allowed.join(', ')})` });
-  }
-  return body as Record<string, unknown>;
+  reportUnknownProperties(body, allowed, '', details);
+  return body;
 }
 
 function fail(details: ErrorDetail[]): void {
@@ -75,14 +74,12 @@ export function parseCreateKey(body: unknown, now: number): CreateKeyRequest {
 
 function parseRateLimit(raw: unknown, details: ErrorDetail[]): RateLimitSetting | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
+  if (!isPlainObject(raw)) {
     details.push({ path: '/rateLimit', message: 'must be an object { perSecond, burst } or null for the server default' });
     return null;
   }
-  const r = raw as Record<string, unknown>;
-  for (const key of Object.keys(r)) {
-    if (key !== 'perSecond' && key !== 'burst') details.push({ path: `/rateLimit/${key}`, message: 'is not a known property (known: perSecond, burst)' });
-  }
+  const r = raw;
+  reportUnknownProperties(r, ['perSecond', 'burst'], '/rateLimit', details);
   const ok = { perSecond: true, burst: true };
   if (typeof r.perSecond !== 'number' || !(r.perSecond > 0) || r.perSecond > 1_000_000) {
     details.push({ path: '/rateLimit/perSecond', message: 'must be a number above 0 and at most 1,000,000' });

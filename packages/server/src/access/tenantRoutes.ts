@@ -1,7 +1,8 @@
-import { VellumError } from '@vellum/core';
+import { isPlainObject, VellumError } from '@vellum/core';
 import type { ErrorDetail } from '@vellum/core';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { errorResponses } from '../http/commonSchemas.ts';
+import { reportUnknownProperties } from '../http/reportUnknownProperties.ts';
 import { isTenantId } from '../auth/authenticate.ts';
 import { isLabel } from './isLabel.ts';
 
@@ -14,11 +15,9 @@ const MAX_NAME = 200;
 
 function parseCreateTenant(body: unknown): { id: string; name: string } {
   const details: ErrorDetail[] = [];
-  const o = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
-  if (o === null) throw new VellumError('VALIDATION_FAILED', { details: [{ path: '', message: 'must be a JSON object { id, name? }' }] });
-  for (const key of Object.keys(o)) {
-    if (key !== 'id' && key !== 'name') details.push({ path: `/${key}`, message: 'is not a known property (known: id, name)' });
-  }
+  if (!isPlainObject(body)) throw new VellumError('VALIDATION_FAILED', { details: [{ path: '', message: 'must be a JSON object { id, name? }' }] });
+  const o = body;
+  reportUnknownProperties(o, ['id', 'name'], '', details);
   if (typeof o.id !== 'string' || !isTenantId(o.id)) {
     details.push({ path: '/id', message: 'is required: letters, digits, _ . : - (starting with a letter or digit), at most 64 characters' });
   }

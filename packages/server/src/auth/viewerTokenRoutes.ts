@@ -1,7 +1,8 @@
-import { VellumError } from '@vellum/core';
+import { isPlainObject, VellumError } from '@vellum/core';
 import type { AccessStore, ErrorDetail } from '@vellum/core';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { errorResponses } from '../http/commonSchemas.ts';
+import { reportUnknownProperties } from '../http/reportUnknownProperties.ts';
 import type { AuthContext, ReadRestriction } from './authenticate.ts';
 import { isRestrictionValue, RESTRICTION_VALUE_CHARS, VIEWER_TOKEN_TTL } from './viewerTokens.ts';
 
@@ -68,24 +69,14 @@ const mintSchema = {
   },
 } as const;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function unknownFields(o: Record<string, unknown>, known: readonly string[], at: string, details: ErrorDetail[]): void {
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key)) {
-      details.push({ path: `${at}/${key.slice(0, 200)}`, message: `is not a known property (known: ${known.join(', ')})` });
-    }
-  }
-}
-
 function parseParty(v: unknown, kind: 'actor' | 'entity', details: ErrorDetail[]): { type: string; id: string } | undefined {
   if (v === undefined) return undefined;
   const at = `/${kind}`;
-  if (!isObject(v)) {
+  if (!isPlainObject(v)) {
     details.push({ path: at, message: `must be an object { "type": ..., "id": ... } naming one ${kind}` });
     return undefined;
   }
-  unknownFields(v, PARTY_FIELDS, at, details);
+  reportUnknownProperties(v, PARTY_FIELDS, at, details);
   for (const field of PARTY_FIELDS) {
     if (!isRestrictionValue(v[field])) {
       details.push({
@@ -101,10 +92,10 @@ function parseParty(v: unknown, kind: 'actor' | 'entity', details: ErrorDetail[]
 export function parseMintRequest(body: unknown): MintInput {
   const details: ErrorDetail[] = [];
   if (body === undefined) return { ttlSeconds: VIEWER_TOKEN_TTL.default, restriction: null };
-  if (!isObject(body)) {
+  if (!isPlainObject(body)) {
     throw new VellumError('VALIDATION_FAILED', { details: [{ path: '', message: 'must be a JSON object { ttlSeconds?, actor?, entity? }' }] });
   }
-  unknownFields(body, BODY_FIELDS, '', details);
+  reportUnknownProperties(body, BODY_FIELDS, '', details);
   const ttl = body['ttlSeconds'];
   if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < VIEWER_TOKEN_TTL.min || ttl > VIEWER_TOKEN_TTL.max)) {
     details.push({ path: '/ttlSeconds', message: `must be a whole number of seconds from ${VIEWER_TOKEN_TTL.min} to ${VIEWER_TOKEN_TTL.max}` });

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { uuidv7 } from '@vellum/core';
+import { isPlainObject, scanString, uuidv7 } from '@vellum/core';
 import { isTenantId, VIEWER_TOKEN_PREFIX } from './authenticate.ts';
 import type { ReadRestriction, ViewerTokenClaims, ViewerTokenVerifier } from './authenticate.ts';
 
@@ -190,12 +190,8 @@ function parsePayload(body: string): Payload | null {
  * control characters and no lone surrogates (which have no UTF-8 form and so could not be signed faithfully).
  */
 export function isRestrictionValue(v: unknown): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= RESTRICTION_VALUE_CHARS
-    && !CONTROL.test(v) && !LONE_SURROGATE.test(v);
+  return typeof v === 'string' && v.length > 0 && v.length <= RESTRICTION_VALUE_CHARS && scanString(v) === 0;
 }
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function isParty(v: unknown): v is Party {
   if (!isPlainObject(v)) return false;
@@ -204,10 +200,7 @@ function isParty(v: unknown): v is Party {
 }
 
 const isIssuer = (v: unknown): v is string =>
-  typeof v === 'string' && v.length > 0 && v.length <= MAX_ISSUER_CHARS && !CONTROL.test(v) && !LONE_SURROGATE.test(v);
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_ISSUER_CHARS && scanString(v) === 0;
 
 const isSeconds = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
