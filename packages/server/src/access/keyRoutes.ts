@@ -6,7 +6,8 @@ import { generateApiKey } from '../auth/generateApiKey.ts';
 import { newKeyRecord, type NewKeyFields } from '../auth/newKeyRecord.ts';
 import type { AuthContext } from '../auth/authenticate.ts';
 import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
-import { keyStatus, toKeyView } from './keyView.ts';
+import { keyStatus } from '../auth/keyStatus.ts';
+import { toKeyView } from './keyView.ts';
 import { parseCreateKey, parseRotateKey } from './parseKeyRequests.ts';
 import { keySchemas } from './keySchemas.ts';
 

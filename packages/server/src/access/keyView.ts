@@ -1,6 +1,5 @@
 import type { ApiKeyRecord } from '@vellum/core';
-
-export type KeyStatus = 'active' | 'revoked' | 'expired';
+import { keyStatus, type KeyStatus } from '../auth/keyStatus.ts';
 
 /** A key as the API shows it: everything but its hash (which is as good as useless, but not ours to hand out). */
 export interface KeyView {
@@ -17,12 +16,6 @@ export interface KeyView {
   rotatedFrom: string | null;
   lastUsedAt: string | null;
   requestCount: number;
-}
-
-export function keyStatus(record: ApiKeyRecord, now: number): KeyStatus {
-  if (record.revokedAt !== null) return 'revoked';
-  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) return 'expired';
-  return 'active';
 }
 
 export function toKeyView(record: ApiKeyRecord, now: number): KeyView {

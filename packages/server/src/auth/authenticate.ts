@@ -2,6 +2,7 @@ import { VellumError } from '@vellum/core';
 import type { AccessStore, ApiKeyRecord, RateLimitSetting } from '@vellum/core';
 import { hashApiKey, hashesEqual } from './hashApiKey.ts';
 import { isWellFormedApiKey } from './generateApiKey.ts';
+import { keyStatus } from './keyStatus.ts';
 import { hasScope, type RouteScope } from './scopes.ts';
 import { DEFAULT_TENANT } from './ensureBootstrapKey.ts';
 
@@ -188,7 +189,7 @@ export async function authenticate(
 }
 
 const isUsable = (record: ApiKeyRecord | null, now: number): record is ApiKeyRecord =>
-  record !== null && record.revokedAt === null && (record.expiresAt === null || Date.parse(record.expiresAt) > now);
+  record !== null && keyStatus(record, now) === 'active';
 
 async function authenticateViewer(token: string, headers: CredentialHeaders, required: RouteScope, verifiers: Verifiers, now: number): Promise<AuthContext> {
   const claims = verifiers.viewerTokens?.verify(token, now) ?? null;
