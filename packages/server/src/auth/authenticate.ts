@@ -3,6 +3,7 @@ import type { AccessStore, ApiKeyRecord, RateLimitSetting } from '@vellum/core';
 import { hashApiKey, hashesEqual } from './hashApiKey.ts';
 import { isWellFormedApiKey } from './generateApiKey.ts';
 import { keyStatus } from './keyStatus.ts';
+import { BriefCache } from './BriefCache.ts';
 import { hasScope, type RouteScope } from './scopes.ts';
 import { DEFAULT_TENANT } from './ensureBootstrapKey.ts';
 
@@ -85,32 +86,29 @@ export function extractApiKey(headers: CredentialHeaders): string | null {
  */
 export class KeyResolver {
   readonly #keys: AccessStore;
-  readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #cache = new Map<string, { record: ApiKeyRecord; until: number }>();
-  readonly #byId = new Map<string, { record: ApiKeyRecord; until: number }>();
+  readonly #byHash: BriefCache<ApiKeyRecord>;
+  readonly #byId: BriefCache<ApiKeyRecord>;
   static readonly MAX_CACHED = 10_000;
 
   constructor(keys: AccessStore, options: { cacheTtlMs: number; now: () => number }) {
     this.#keys = keys;
-    this.#ttlMs = options.cacheTtlMs;
     this.#now = options.now;
+    this.#byHash = new BriefCache({ ttlMs: options.cacheTtlMs, max: KeyResolver.MAX_CACHED });
+    this.#byId = new BriefCache({ ttlMs: options.cacheTtlMs, max: KeyResolver.MAX_CACHED });
   }
 
   async resolve(key: string): Promise<ApiKeyRecord | null> {
     if (!isWellFormedApiKey(key)) return null;
     const hash = hashApiKey(key);
     const now = this.#now();
-    const cached = this.#cache.get(hash);
-    if (cached !== undefined && cached.until > now) return cached.record;
+    const cached = this.#byHash.get(hash, now);
+    if (cached !== undefined) return cached;
     const record = await this.#keys.findKeyByHash(hash);
     // The store looked the hash up by equality already; comparing again in constant time costs nothing and
     // keeps a store that matched loosely (case, prefix) from letting a wrong key in.
     if (record === null || !hashesEqual(record.hash, hash)) return null;
-    if (this.#ttlMs > 0) {
-      if (this.#cache.size >= KeyResolver.MAX_CACHED) this.#cache.clear();
-      this.#cache.set(hash, { record, until: now + this.#ttlMs });
-    }
+    this.#byHash.set(hash, record, now);
     return record;
   }
 
@@ -120,19 +118,16 @@ export class KeyResolver {
    */
   async resolveById(id: string): Promise<ApiKeyRecord | null> {
     const now = this.#now();
-    const cached = this.#byId.get(id);
-    if (cached !== undefined && cached.until > now) return cached.record;
+    const cached = this.#byId.get(id, now);
+    if (cached !== undefined) return cached;
     const record = await this.#keys.findKeyById('*', id);
-    if (record !== null && this.#ttlMs > 0) {
-      if (this.#byId.size >= KeyResolver.MAX_CACHED) this.#byId.clear();
-      this.#byId.set(id, { record, until: now + this.#ttlMs });
-    }
+    if (record !== null) this.#byId.set(id, record, now);
     return record;
   }
 
   /** Drops every cached record: this node sees a revocation it made itself at once. */
   forget(): void {
-    this.#cache.clear();
+    this.#byHash.clear();
     this.#byId.clear();
   }
 }
