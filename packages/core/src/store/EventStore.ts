@@ -113,3 +113,5 @@ export interface EventStore {
 export * from './AccessStore.ts';
 export * from './IntegrityStore.ts';
 export * from './PersonalDataStore.ts';
+export * from './SubscriptionStore.ts';
+export * from './RetentionStore.ts';

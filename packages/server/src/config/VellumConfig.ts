@@ -21,6 +21,13 @@ export interface VellumConfig {
   rateLimits: RateLimitOptions;
   integrity: IntegrityOptions;
   personalData: PersonalDataOptions;
+  /** NATS: live events reach subscribers on every node; JetStream targets publish through it. */
+  nats: NatsOptions;
+  /** Redis, for `redis` (cache invalidation) subscription targets. */
+  redis: RedisOptions;
+  live: LiveOptions;
+  delivery: DeliveryOptions;
+  retention: RetentionOptions;
   /** Run store migrations when the server starts. */
   migrateOnStart: boolean;
   /** How long a graceful shutdown may take before the process exits anyway. */
@@ -73,4 +80,58 @@ export interface PersonalDataOptions {
   enabled: boolean;
   /** Dotted paths into the event (`actor.email`); not actor/entity type or id. */
   fields: string[];
+}
+
+export interface NatsOptions {
+  /** nats://host:port; null: single node (live streams hear only this node's commits, no `nats` targets). */
+  url: string | null;
+}
+
+export interface RedisOptions {
+  /** redis://host:port/db; null: `redis` subscription targets are refused. */
+  url: string | null;
+}
+
+/** Live streams: GET /v1/live (Server-Sent Events) and GET /v1/ws (docs/live.md). */
+export interface LiveOptions {
+  /** A comment line (SSE) or ping (WebSocket) this often on an idle connection, so proxies keep it open. */
+  heartbeatSeconds: number;
+  /** Events held for one slow consumer before it falls back to reading from the store. */
+  bufferEvents: number;
+  /** A consumer this far behind the log's head (in events) is closed with the position to resume from. */
+  maxLagEvents: number;
+  /** Open live connections one API key may hold on a node. */
+  maxConnectionsPerKey: number;
+}
+
+/** Durable subscriptions' delivery workers (docs/subscriptions.md). */
+export interface DeliveryOptions {
+  /** Run delivery workers on this node (any number of nodes may; leases keep each subscription on one). */
+  enabled: boolean;
+  /** Most events in one delivery (one webhook request). */
+  batchSize: number;
+  /** A target that has not answered within this many seconds has failed the attempt. */
+  requestTimeoutSeconds: number;
+  /** Waits between attempts (durations such as "5s", "30m"); a subscription's target may carry its own. */
+  retrySchedule: string[];
+  /** After the last attempt: park the batch in dead letters and move on, or pause the subscription. */
+  onExhausted: 'dead-letter' | 'pause';
+  /** Deliveries in flight at once on this node. */
+  concurrency: number;
+  /** Consecutive failures of one endpoint that open its circuit breaker... */
+  breakerFailures: number;
+  /** ...for this many seconds, after which one trial request may close it again. */
+  breakerCooldownSeconds: number;
+  /** Hosts or CIDRs webhooks may reach although they are loopback, private, link-local or metadata addresses. */
+  webhookAllow: string[];
+}
+
+/** Retention: per-tenant policies and the pruning that applies them (docs/integrity.md, "Retention"). */
+export interface RetentionOptions {
+  /** Apply retention policies on this node. */
+  enabled: boolean;
+  /** How often to look for events past their tenant's retention period. */
+  sweepIntervalSeconds: number;
+  /** Where archive exports are written before pruning, when a policy asks for one. */
+  archiveDir: string;
 }

@@ -1,4 +1,4 @@
-import { checkPersonalPaths } from '@vellum/core';
+import { checkPersonalPaths, parseDuration } from '@vellum/core';
 import { isWellFormedApiKey } from '../auth/generateApiKey.ts';
 import { LOG_LEVELS } from './VellumConfig.ts';
 
@@ -69,6 +69,31 @@ const personalFields = (raw: unknown, fromString: boolean): Parsed => {
   return problems.length === 0 ? { value: [...new Set(list as string[])] } : { error: problems.join('; ') };
 };
 
+const url = (schemes: readonly string[], example: string) => (raw: unknown): Parsed => {
+  if (typeof raw !== 'string') return { error: `must be a URL such as ${example}` };
+  try {
+    const u = new URL(raw.trim());
+    return schemes.includes(u.protocol) ? { value: raw.trim() } : { error: `must be a URL such as ${example}` };
+  } catch {
+    return { error: `must be a URL such as ${example}` };
+  }
+};
+
+// Comma-separated from the environment, a JSON array of strings in a file.
+const stringList = (what: string, check: (item: string) => boolean) => (raw: unknown, fromString: boolean): Parsed => {
+  const list = fromString ? String(raw).split(',').map((p) => p.trim()).filter((p) => p !== '') : raw;
+  if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && check(p))) return { error: `must be a list of ${what}` };
+  return { value: list };
+};
+
+const DURATION_EXAMPLE = 'durations such as 5s, 5m, 2h';
+const retrySchedule = (raw: unknown, fromString: boolean): Parsed => {
+  const parsed = stringList(DURATION_EXAMPLE, (d) => (parseDuration(d) ?? 0) > 0)(raw, fromString);
+  if ('error' in parsed) return parsed;
+  const list = parsed.value as string[];
+  return list.length >= 1 && list.length <= 50 ? parsed : { error: `must hold 1 to 50 ${DURATION_EXAMPLE}` };
+};
+
 const MiB = 1024 * 1024;
 
 /** Every option. docs/configuration.md documents each one and a test keeps the two in step. */
@@ -98,6 +123,24 @@ export const CONFIG_OPTIONS: readonly OptionSpec[] = [
   { path: 'integrity.checkpointIntervalSeconds', env: 'VELLUM_CHECKPOINT_INTERVAL_SECONDS', parse: integer(1, 86_400) },
   { path: 'personalData.enabled', env: 'VELLUM_PERSONAL_DATA_ENABLED', parse: boolean },
   { path: 'personalData.fields', env: 'VELLUM_PERSONAL_DATA_FIELDS', parse: personalFields },
+  { path: 'nats.url', env: 'VELLUM_NATS_URL', parse: url(['nats:', 'tls:'], 'nats://127.0.0.1:4222') },
+  { path: 'redis.url', env: 'VELLUM_REDIS_URL', secret: true, parse: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379') },
+  { path: 'live.heartbeatSeconds', env: 'VELLUM_LIVE_HEARTBEAT_SECONDS', parse: integer(1, 3_600) },
+  { path: 'live.bufferEvents', env: 'VELLUM_LIVE_BUFFER_EVENTS', parse: integer(1, 1_000_000) },
+  { path: 'live.maxLagEvents', env: 'VELLUM_LIVE_MAX_LAG_EVENTS', parse: integer(1, 1_000_000_000) },
+  { path: 'live.maxConnectionsPerKey', env: 'VELLUM_LIVE_MAX_CONNECTIONS_PER_KEY', parse: integer(1, 100_000) },
+  { path: 'delivery.enabled', env: 'VELLUM_DELIVERY_ENABLED', parse: boolean },
+  { path: 'delivery.batchSize', env: 'VELLUM_DELIVERY_BATCH_SIZE', parse: integer(1, 1_000) },
+  { path: 'delivery.requestTimeoutSeconds', env: 'VELLUM_DELIVERY_TIMEOUT_SECONDS', parse: integer(1, 300) },
+  { path: 'delivery.retrySchedule', env: 'VELLUM_DELIVERY_RETRY_SCHEDULE', parse: retrySchedule },
+  { path: 'delivery.onExhausted', env: 'VELLUM_DELIVERY_ON_EXHAUSTED', parse: oneOf(['dead-letter', 'pause']) },
+  { path: 'delivery.concurrency', env: 'VELLUM_DELIVERY_CONCURRENCY', parse: integer(1, 1_000) },
+  { path: 'delivery.breakerFailures', env: 'VELLUM_DELIVERY_BREAKER_FAILURES', parse: integer(1, 1_000) },
+  { path: 'delivery.breakerCooldownSeconds', env: 'VELLUM_DELIVERY_BREAKER_COOLDOWN_SECONDS', parse: integer(1, 86_400) },
+  { path: 'delivery.webhookAllow', env: 'VELLUM_WEBHOOK_ALLOW', parse: stringList('host names, IP addresses or CIDRs such as 127.0.0.1 or 10.0.0.0/8', (h) => /^[\w.:\-\[\]/]{1,255}$/.test(h)) },
+  { path: 'retention.enabled', env: 'VELLUM_RETENTION_ENABLED', parse: boolean },
+  { path: 'retention.sweepIntervalSeconds', env: 'VELLUM_RETENTION_SWEEP_INTERVAL_SECONDS', parse: integer(1, 7 * 86_400) },
+  { path: 'retention.archiveDir', env: 'VELLUM_RETENTION_ARCHIVE_DIR', parse: string('a directory path') },
   { path: 'migrateOnStart', env: 'VELLUM_MIGRATE_ON_START', parse: boolean },
   { path: 'shutdownTimeoutSeconds', env: 'VELLUM_SHUTDOWN_TIMEOUT_SECONDS', parse: integer(1, 3600) },
 ];

@@ -27,6 +27,7 @@ import { opsRoutes } from '../ops/opsRoutes.ts';
 import { registerOpenapi } from '../ops/openapiPlugin.ts';
 import { personalPlugin } from '../personal/personalPlugin.ts';
 import { forgetRoutes } from '../personal/forgetRoutes.ts';
+import { logSignalPlugin } from '../live/logSignalPlugin.ts';
 import { VERSION } from '../version.ts';
 
 export interface BuildAppOptions {
@@ -89,6 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(auditPlugin);
     await app.register(personalPlugin);
     await app.register(ingestPlugin, config.ingest);
+    await app.register(logSignalPlugin);
     await app.register(keyRoutes);
     await app.register(tenantRoutes);
     await app.register(viewerTokenRoutes);

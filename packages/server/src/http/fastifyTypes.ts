@@ -10,6 +10,7 @@ import type { VellumStore } from '../store/VellumStore.ts';
 import type { SelfAudit } from '../audit/auditPlugin.ts';
 import type { IntegrityService } from '../integrity/integrityPlugin.ts';
 import type { PersonalDataService } from '../personal/PersonalDataService.ts';
+import type { LogSignal } from '../live/LogSignal.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,6 +40,8 @@ declare module 'fastify' {
     integrity: IntegrityService;
     /** Crypto-shredding: seals personal fields at ingest, opens them at reads, forgets subjects. */
     personalData: PersonalDataService;
+    /** Raised whenever a tenant's log grows (on this node, or on another through NATS). */
+    logSignal: LogSignal;
     /** Milliseconds clock; tests pass their own. */
     clock: () => number;
     /** Every route the auth plugin saw ('GET /v1/events' → its scope, or 'public'). */

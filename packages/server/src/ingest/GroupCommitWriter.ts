@@ -22,6 +22,12 @@ export interface GroupCommitWriterOptions {
   now?: () => number;
 }
 
+/** A tenant's log grew: its newest position after a commit (what live streams and deliveries wake up on). */
+export interface TenantAdvance {
+  tenant: string;
+  head: number;
+}
+
 interface Pending {
   batch: AppendBatch;
   resolve(outcome: AppendOutcome): void;
@@ -48,7 +54,7 @@ export class GroupCommitWriter {
   #inFlightEvents = 0;
   #closed = false;
   #lastProgressAt: number;
-  readonly #commitListeners: Array<() => void> = [];
+  readonly #commitListeners: Array<(advances: TenantAdvance[]) => void> = [];
 
   constructor(options: GroupCommitWriterOptions) {
     for (const name of ['maxQueuedEvents', 'maxEventsPerCommit', 'retryAfterSeconds'] as const) {
@@ -106,10 +112,11 @@ export class GroupCommitWriter {
   }
 
   /**
-   * Calls `listener` after every durable commit, once its requests are answered: for work that follows the log
-   * (the Merkle integrator). A listener that throws affects neither the commit nor the other listeners.
+   * Calls `listener` after every durable commit, once its requests are answered, with each tenant's newest position
+   * that the commit stored (none when every batch was rejected or a duplicate): for work that follows the log (the
+   * Merkle integrator, live streams, deliveries). A listener that throws affects neither the commit nor the others.
    */
-  onCommitted(listener: () => void): void {
+  onCommitted(listener: (advances: TenantAdvance[]) => void): void {
     this.#commitListeners.push(listener);
   }
 
@@ -163,9 +170,10 @@ export class GroupCommitWriter {
         events: this.#inFlightEvents,
         durationSeconds: Number(process.hrtime.bigint() - startedHr) / 1e9,
       });
+      const advances = tenantAdvances(group, outcomes);
       for (const listener of this.#commitListeners) {
         try {
-          listener();
+          listener(advances);
         } catch {
           // Not the commit's failure: it is durable and answered already.
         }
@@ -182,4 +190,19 @@ export class GroupCommitWriter {
       this.#lastProgressAt = Math.max(this.#now(), started);
     }
   }
+}
+
+/** The newest new position per tenant among the committed batches (duplicates stored nothing new). */
+function tenantAdvances(group: readonly Pending[], outcomes: readonly AppendOutcome[]): TenantAdvance[] {
+  const heads = new Map<string, number>();
+  group.forEach((p, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.status !== 'committed') return;
+    for (const result of outcome.results) {
+      if (result.duplicate === true) continue;
+      const tenant = p.batch.tenant;
+      if (result.position > (heads.get(tenant) ?? 0)) heads.set(tenant, result.position);
+    }
+  });
+  return [...heads].map(([tenant, head]) => ({ tenant, head }));
 }

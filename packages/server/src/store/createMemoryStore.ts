@@ -2,6 +2,8 @@ import { InMemoryEventStore } from '@vellum/core';
 import { InMemoryAccessStore } from './InMemoryAccessStore.ts';
 import { InMemoryIntegrityStore } from './InMemoryIntegrityStore.ts';
 import { InMemoryPersonalDataStore } from './InMemoryPersonalDataStore.ts';
+import { InMemoryRetentionStore } from './InMemoryRetentionStore.ts';
+import { InMemorySubscriptionStore } from './InMemorySubscriptionStore.ts';
 import type { VellumStore } from './VellumStore.ts';
 
 /**
@@ -47,5 +49,7 @@ export function createMemoryStore(events: InMemoryEventStore = new InMemoryEvent
     subjectKeys: (tenant, subjects) => personal.subjectKeys(tenant, subjects),
     forgetSubject: (tenant, subject, at) => personal.forgetSubject(tenant, subject, at),
     migrate: () => undefined,
+    subscriptions: new InMemorySubscriptionStore(),
+    retention: new InMemoryRetentionStore(events),
   };
 }

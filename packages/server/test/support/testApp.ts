@@ -36,6 +36,12 @@ export function testConfig(overrides: DeepPartial<VellumConfig> = {}): VellumCon
     ingest: { ...base.ingest, ...overrides.ingest },
     rateLimits: { ...base.rateLimits, ...overrides.rateLimits },
     integrity: { ...base.integrity, ...overrides.integrity },
+    personalData: { ...base.personalData, ...overrides.personalData },
+    nats: { ...base.nats, ...overrides.nats },
+    redis: { ...base.redis, ...overrides.redis },
+    live: { ...base.live, ...overrides.live },
+    delivery: { ...base.delivery, ...overrides.delivery },
+    retention: { ...base.retention, ...overrides.retention },
     masking: { ...base.masking, ...overrides.masking } as VellumConfig['masking'],
   } as VellumConfig;
 }

@@ -8,6 +8,8 @@ import type { PgPool } from './PgPool.ts';
 import { PostgresAccessStore } from './PostgresAccessStore.ts';
 import { PostgresIntegrityStore } from './PostgresIntegrityStore.ts';
 import { PostgresPersonalDataStore } from './PostgresPersonalDataStore.ts';
+import { PostgresRetentionStore } from './PostgresRetentionStore.ts';
+import { PostgresSubscriptionStore } from './PostgresSubscriptionStore.ts';
 import { NO_TENANT, TenantPool } from './TenantPool.ts';
 import { appendBatches } from './appendBatches.ts';
 import { appendStatements, type AppendStatements } from './appendSql.ts';
@@ -35,6 +37,8 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   readonly #access: PostgresAccessStore;
   readonly #integrity: PostgresIntegrityStore;
   readonly #personal: PostgresPersonalDataStore;
+  readonly subscriptions: PostgresSubscriptionStore;
+  readonly retention: PostgresRetentionStore;
   readonly #byId: { any: Statement; tenant: Statement; head: Statement };
   #closed: Promise<void> | undefined;
 
@@ -47,6 +51,8 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
     this.#access = new PostgresAccessStore(this.#pool, this.#t);
     this.#integrity = new PostgresIntegrityStore(this.#pool, this.#t);
     this.#personal = new PostgresPersonalDataStore(this.#pool, this.#t);
+    this.subscriptions = new PostgresSubscriptionStore(this.#pool, this.#t);
+    this.retention = new PostgresRetentionStore(this.#pool, this.#t);
     this.#byId = {
       any: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1`),
       tenant: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1 AND tenant = $2`),

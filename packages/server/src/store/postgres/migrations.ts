@@ -3,6 +3,8 @@ import { ACCESS_MIGRATION } from './accessMigration.ts';
 import { ROW_SECURITY_MIGRATION } from './rowSecurityMigration.ts';
 import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
+import { RETENTION_MIGRATION } from './retentionMigration.ts';
+import { SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
 
 /**
  * The schema, as versioned migrations. A migration never changes once released: new needs get a new version.
@@ -178,4 +180,6 @@ export const MIGRATIONS: readonly Migration[] = [
   ROW_SECURITY_MIGRATION,
   INTEGRITY_MIGRATION,
   PERSONAL_DATA_MIGRATION,
+  RETENTION_MIGRATION,
+  SUBSCRIPTIONS_MIGRATION,
 ];

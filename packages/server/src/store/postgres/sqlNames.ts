@@ -24,6 +24,12 @@ export interface TableNames {
   merkleNodes: string;
   checkpoints: string;
   subjectKeys: string;
+  subscriptions: string;
+  subscriptionLeases: string;
+  deliveries: string;
+  deadLetters: string;
+  retentionPolicies: string;
+  retentionRuns: string;
   migrations: string;
 }
 
@@ -42,6 +48,12 @@ export function tableNames(schema: string): TableNames {
     merkleNodes: `${s}.merkle_nodes`,
     checkpoints: `${s}.checkpoints`,
     subjectKeys: `${s}.subject_keys`,
+    subscriptions: `${s}.subscriptions`,
+    subscriptionLeases: `${s}.subscription_leases`,
+    deliveries: `${s}.deliveries`,
+    deadLetters: `${s}.dead_letters`,
+    retentionPolicies: `${s}.retention_policies`,
+    retentionRuns: `${s}.retention_runs`,
     migrations: `${s}.schema_migrations`,
   };
 }

@@ -7,6 +7,11 @@ import type {
 import { SqliteAccessStatements } from './accessStatements.ts';
 import { SqliteIntegrityStatements } from './integrityStatements.ts';
 import { SqlitePersonalDataStatements } from './personalDataStatements.ts';
+import { SqliteRetentionStatements } from './retentionStatements.ts';
+import { SqliteRetentionStore } from './SqliteRetentionStore.ts';
+import { SqliteSubscriptionStatements } from './subscriptionStatements.ts';
+import { SqliteSubscriptionStore } from './SqliteSubscriptionStore.ts';
+import type { SqliteHalf } from './SqliteHalf.ts';
 import { storeError } from './appendBatches.ts';
 import type { Appender } from './InlineAppender.ts';
 import type { WriterStatements, WriterTarget } from './writerCalls.ts';
@@ -32,6 +37,8 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
   readonly #access: SqliteAccessStatements;
   readonly #integrity: SqliteIntegrityStatements;
   readonly #personal: SqlitePersonalDataStatements;
+  readonly subscriptions: SqliteSubscriptionStore;
+  readonly retention: SqliteRetentionStore;
   #closed = false;
   /** What the last `migrate()` did (the one run at open, unless readonly). */
   migrationsApplied: MigrationReport = { applied: [], current: 0 };
@@ -44,6 +51,8 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
     this.#access = new SqliteAccessStatements(db, new StatementCache(db, 32));
     this.#integrity = new SqliteIntegrityStatements(db, new StatementCache(db, 32));
     this.#personal = new SqlitePersonalDataStatements(db, new StatementCache(db, 8));
+    this.subscriptions = new SqliteSubscriptionStore(this.#half('subscriptions', new SqliteSubscriptionStatements(db, new StatementCache(db, 32))));
+    this.retention = new SqliteRetentionStore(this.#half('retention', new SqliteRetentionStatements(db, new StatementCache(db, 16))));
   }
 
   /** Brings the schema up to date; safe to call any number of times. */
@@ -230,6 +239,14 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
       (result) => result as Result,
       (error: unknown) => Promise.reject(storeError(error)),
     );
+  }
+
+  /** A part with statements of its own: reads here, writes on the writer thread as `target` calls. */
+  #half<G extends WriterTarget>(target: G, statements: WriterStatements[G]): SqliteHalf<WriterStatements[G]> {
+    return {
+      read: (work) => this.#run(() => work(statements)),
+      write: (method, ...args) => (this.#call as (t: G, m: string, ...a: unknown[]) => Promise<never>)(target, method, ...args),
+    };
   }
 
   /** Runs synchronous driver work as a promise, with driver failures mapped to Vellum errors. */

@@ -1,11 +1,13 @@
 import { SqliteAccessStatements } from './accessStatements.ts';
 import { SqliteIntegrityStatements } from './integrityStatements.ts';
 import { SqlitePersonalDataStatements } from './personalDataStatements.ts';
+import { SqliteRetentionStatements } from './retentionStatements.ts';
+import { SqliteSubscriptionStatements } from './subscriptionStatements.ts';
 import type { SqliteConnection } from './SqliteConnection.ts';
 import { StatementCache } from './StatementCache.ts';
 
 /**
- * The store's writes other than appends (tenants, keys, usage, secrets, Merkle trees, checkpoints, subject keys),
+ * The store's writes other than appends (tenants, keys, usage, secrets, Merkle trees, checkpoints, subject keys, subscriptions, retention),
  * as statement groups that can run on whichever connection writes. They run on the writer thread beside the
  * appends: a write transaction on the main thread would wait, synchronously and with the event loop stalled, for
  * the writer thread's commit to release the database lock — and the Merkle integrator writes after every commit.
@@ -14,6 +16,8 @@ export interface WriterStatements {
   access: SqliteAccessStatements;
   integrity: SqliteIntegrityStatements;
   personal: SqlitePersonalDataStatements;
+  subscriptions: SqliteSubscriptionStatements;
+  retention: SqliteRetentionStatements;
 }
 
 export type WriterTarget = keyof WriterStatements;
@@ -23,6 +27,8 @@ export function writerStatements(db: SqliteConnection): WriterStatements {
     access: new SqliteAccessStatements(db, new StatementCache(db, 32)),
     integrity: new SqliteIntegrityStatements(db, new StatementCache(db, 32)),
     personal: new SqlitePersonalDataStatements(db, new StatementCache(db, 8)),
+    subscriptions: new SqliteSubscriptionStatements(db, new StatementCache(db, 32)),
+    retention: new SqliteRetentionStatements(db, new StatementCache(db, 16)),
   };
 }
 

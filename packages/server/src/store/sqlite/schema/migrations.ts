@@ -1,6 +1,8 @@
 import type { SqliteConnection } from '../SqliteConnection.ts';
 import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
+import { RETENTION_MIGRATION } from './retentionMigration.ts';
+import { SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
 
 /**
  * Versioned schema migrations. A migration is never edited once released: a change is a new entry.
@@ -180,6 +182,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   INTEGRITY_MIGRATION,
   PERSONAL_DATA_MIGRATION,
+  RETENTION_MIGRATION,
+  SUBSCRIPTIONS_MIGRATION,
 ];
 
 /** The condition of the partial entity index, spelled as queries must spell it for the planner to use it. */

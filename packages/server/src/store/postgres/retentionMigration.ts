@@ -1,0 +1,8 @@
+import type { Migration } from './migrations.ts';
+
+/** Migration 9: retention (issue 5) — policies and pruning. Placeholder until the retention work fills it in. */
+export const RETENTION_MIGRATION: Migration = {
+  version: 9,
+  name: 'retention',
+  sql: () => 'SELECT 1;',
+};

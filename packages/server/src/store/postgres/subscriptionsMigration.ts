@@ -1,0 +1,8 @@
+import type { Migration } from './migrations.ts';
+
+/** Migration 10: durable subscriptions (issue 4). Placeholder until the subscription store fills it in. */
+export const SUBSCRIPTIONS_MIGRATION: Migration = {
+  version: 10,
+  name: 'subscriptions',
+  sql: () => 'SELECT 1;',
+};
