@@ -28,6 +28,10 @@ import { registerOpenapi } from '../ops/openapiPlugin.ts';
 import { personalPlugin } from '../personal/personalPlugin.ts';
 import { forgetRoutes } from '../personal/forgetRoutes.ts';
 import { logSignalPlugin } from '../live/logSignalPlugin.ts';
+import { livePlugin } from '../live/livePlugin.ts';
+import { deliveryPlugin } from '../delivery/deliveryPlugin.ts';
+import { subscriptionRoutes } from '../delivery/subscriptionRoutes.ts';
+import { retentionPlugin } from '../retention/retentionPlugin.ts';
 import { VERSION } from '../version.ts';
 
 export interface BuildAppOptions {
@@ -98,6 +102,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(integrityPlugin, config.integrity);
     await app.register(exportRoutes);
     await app.register(forgetRoutes);
+    await app.register(livePlugin);
+    await app.register(deliveryPlugin);
+    await app.register(subscriptionRoutes);
+    await app.register(retentionPlugin);
     await app.register(opsRoutes);
   } catch (err) {
     // A plugin failed part-way (say, the store opened but the key table could not be read): release what

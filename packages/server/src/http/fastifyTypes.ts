@@ -11,6 +11,8 @@ import type { SelfAudit } from '../audit/auditPlugin.ts';
 import type { IntegrityService } from '../integrity/integrityPlugin.ts';
 import type { PersonalDataService } from '../personal/PersonalDataService.ts';
 import type { LogSignal } from '../live/LogSignal.ts';
+import type { DeliveryService } from '../delivery/DeliveryService.ts';
+import type { DeliveryTargets } from '../delivery/DeliveryTarget.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -42,6 +44,10 @@ declare module 'fastify' {
     personalData: PersonalDataService;
     /** Raised whenever a tenant's log grows (on this node, or on another through NATS). */
     logSignal: LogSignal;
+    /** Durable subscriptions' delivery workers on this node. */
+    delivery: DeliveryService;
+    /** Target kinds (webhook, nats, redis): parse, show without secrets, open senders. */
+    deliveryTargets: DeliveryTargets;
     /** Milliseconds clock; tests pass their own. */
     clock: () => number;
     /** Every route the auth plugin saw ('GET /v1/events' → its scope, or 'public'). */
