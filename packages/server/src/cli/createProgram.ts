@@ -8,6 +8,8 @@ import { addExportCommand } from './exportCommand.ts';
 import { addKeysCommands } from './keysCommands.ts';
 import { addTenantsCommands } from './tenantsCommands.ts';
 import { addVerifyCommand } from './verifyCommand.ts';
+import { addSubscriptionsCommands } from './subscriptionsCommands.ts';
+import { addRetentionCommands } from './retentionCommands.ts';
 
 /** The `vellum` command line. Output goes through `io` so tests can run it in-process. */
 export function createProgram(io: CliIO): Command {
@@ -25,5 +27,7 @@ export function createProgram(io: CliIO): Command {
   addKeysCommands(program, io);
   addTenantsCommands(program, io);
   addVerifyCommand(program, io);
+  addSubscriptionsCommands(program, io);
+  addRetentionCommands(program, io);
   return program;
 }
