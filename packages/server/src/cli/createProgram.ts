@@ -10,6 +10,7 @@ import { addTenantsCommands } from './tenantsCommands.ts';
 import { addVerifyCommand } from './verifyCommand.ts';
 import { addSubscriptionsCommands } from './subscriptionsCommands.ts';
 import { addRetentionCommands } from './retentionCommands.ts';
+import { addCaptureCommands } from './captureCommands.ts';
 
 /** The `vellum` command line. Output goes through `io` so tests can run it in-process. */
 export function createProgram(io: CliIO): Command {
@@ -29,5 +30,6 @@ export function createProgram(io: CliIO): Command {
   addVerifyCommand(program, io);
   addSubscriptionsCommands(program, io);
   addRetentionCommands(program, io);
+  addCaptureCommands(program, io);
   return program;
 }
