@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { canonicalJson } from '../canonical/canonicalJson.ts';
 import type { EventInput, PreparedEvent, UnsealedEvent } from '../event/types.ts';
 
@@ -7,9 +7,31 @@ export interface PrepareContext {
   id: string;
   /** ISO 8601 UTC with milliseconds. */
   recordedAt: string;
+  /** How fingerprints are made (default: plainFingerprint). The server passes a keyed one. */
+  fingerprint?: Fingerprinter;
+  /**
+   * The event as the client sent it, before masking (default: `input`). The fingerprint covers it, so that two
+   * different secrets that mask alike (`••••••••1234`, `[REDACTED]`) are not taken for a retry of one another.
+   */
+  unmasked?: EventInput;
 }
 
 const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
+
+/** Turns content (an event without its idempotency key, or a whole request body) into an idempotency fingerprint. */
+export type Fingerprinter = (content: unknown) => string;
+
+/** Hex SHA-256 of the canonical JSON: for content that holds no secret (tests, masked content). */
+export const plainFingerprint: Fingerprinter = (content) => sha256Hex(canonicalJson(content));
+
+/**
+ * Hex HMAC-SHA256 of the canonical JSON under a server key. Fingerprints are stored beside idempotency keys and
+ * cover the content before masking: a plain hash of a body holding a short password would let anyone who reads
+ * the store test guesses against it; a keyed one does not.
+ */
+export function keyedFingerprinter(key: Uint8Array | string): Fingerprinter {
+  return (content) => createHmac('sha256', key).update(canonicalJson(content)).digest('hex');
+}
 
 /**
  * Turns a validated, masked input into an event ready to append: defaults the stream
@@ -19,11 +41,13 @@ const sha256Hex = (text: string): string => hash('sha256', text, 'hex');
  *
  * Only the event model's fields are copied, so nothing the validator let through by accident reaches the
  * log. `expectedVersion` is a condition on the append, not part of the event: it goes to
- * `PreparedEvent.expectedVersion`. The fingerprint covers everything the client sent except
+ * `PreparedEvent.expectedVersion`. The fingerprint covers everything the client sent (before masking) except
  * `idempotencyKey` (the key names the event; the fingerprint tells whether a retry carries the same one).
  */
 export function prepareEvent(input: EventInput, masked: string[], ctx: PrepareContext): PreparedEvent {
-  const { idempotencyKey, ...content } = input;
+  const { idempotencyKey } = input;
+  const { idempotencyKey: _key, ...content } = ctx.unmasked ?? input;
+  const fingerprintOf = ctx.fingerprint ?? plainFingerprint;
   const expectedVersion = input.expectedVersion;
   const event: UnsealedEvent = {
     id: ctx.id,
@@ -53,21 +77,21 @@ export function prepareEvent(input: EventInput, masked: string[], ctx: PrepareCo
   // the key), and it costs a canonical serialisation and a SHA-256 per event: computed now for those, and on
   // first read for the rest, so the common keyless event never pays for it.
   if (idempotencyKey !== undefined) {
-    const fingerprint = sha256Hex(canonicalJson(content));
+    const fingerprint = fingerprintOf(content);
     return expectedVersion === undefined ? { event, fingerprint } : { event, expectedVersion, fingerprint };
   }
   let fingerprint: string | undefined;
   const prepared: PreparedEvent = {
     event,
     get fingerprint(): string {
-      return (fingerprint ??= sha256Hex(canonicalJson(content)));
+      return (fingerprint ??= fingerprintOf(content));
     },
   };
   if (expectedVersion !== undefined) prepared.expectedVersion = expectedVersion;
   return prepared;
 }
 
-/** Fingerprint of a whole request body, for the Idempotency-Key header: hex SHA-256 of its canonical JSON. */
-export function requestFingerprint(body: unknown): string {
-  return sha256Hex(canonicalJson(body));
+/** Fingerprint of a whole request body (as sent, before masking), for the Idempotency-Key header. */
+export function requestFingerprint(body: unknown, fingerprint: Fingerprinter = plainFingerprint): string {
+  return fingerprint(body);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/canonical/canonicalJson.ts';
 import type { EventInput } from '../../src/event/types.ts';
-import { prepareEvent, requestFingerprint } from '../../src/ingest/prepareEvent.ts';
+import { keyedFingerprinter, prepareEvent, requestFingerprint } from '../../src/ingest/prepareEvent.ts';
 
 const ctx = { tenant: 'acme', id: '0190f5a0-0000-7000-8000-000000000001', recordedAt: '2026-11-22T10:00:05.123Z' };
 const minimal: EventInput = { type: 'user.login', actor: { type: 'user', id: '5' } };
@@ -94,6 +94,29 @@ describe('prepareEvent', () => {
     expect(prepareEvent({ ...full, severity: 'high' }, [], ctx).fingerprint).not.toBe(a);
     expect(prepareEvent({ ...full, expectedVersion: 8 }, [], ctx).fingerprint).not.toBe(a);
     expect(prepareEvent({ ...full, data: { company_id: 124 } }, [], ctx).fingerprint).not.toBe(a);
+  });
+});
+
+describe('keyed fingerprints over the unmasked input', () => {
+  const masked = { ...minimal, data: { api_key: '••••••••1234' } } as EventInput;
+  const withSecret = (secret: string) => ({ ...minimal, data: { api_key: secret } }) as EventInput;
+
+  it('tells apart two secrets that mask alike when given the unmasked input', () => {
+    const a = prepareEvent(masked, ['/data/api_key'], { ...ctx, unmasked: withSecret('sk_aaaa1234') }).fingerprint;
+    const b = prepareEvent(masked, ['/data/api_key'], { ...ctx, unmasked: withSecret('sk_bbbb1234') }).fingerprint;
+    expect(a).not.toBe(b);
+    expect(prepareEvent(masked, ['/data/api_key'], { ...ctx, unmasked: withSecret('sk_aaaa1234') }).fingerprint).toBe(a);
+  });
+
+  it('keys the fingerprint: another key, another fingerprint, and never the plain hash', () => {
+    const one = keyedFingerprinter('key-one');
+    const two = keyedFingerprinter('key-two');
+    const { idempotencyKey: _k, ...content } = full;
+    const f1 = prepareEvent(full, [], { ...ctx, fingerprint: one }).fingerprint;
+    expect(f1).toMatch(/^[0-9a-f]{64}$/);
+    expect(f1).not.toBe(prepareEvent(full, [], { ...ctx, fingerprint: two }).fingerprint);
+    expect(f1).not.toBe(sha256(canonicalJson(content)));
+    expect(requestFingerprint({ a: 1 }, one)).toBe(one({ a: 1 }));
   });
 });
 

@@ -29,6 +29,7 @@ export const auditPlugin = sharedPlugin<Record<never, never>>('vellum-audit', as
       masker: app.masker,
       idempotencyKey: undefined,
       now: app.clock,
+      fingerprint: app.fingerprint,
       random,
     });
     // The writer is decorated by the ingest plugin, registered after this one; it exists by the first request.

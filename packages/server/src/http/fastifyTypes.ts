@@ -1,4 +1,4 @@
-import type { Masker } from '@vellum/core';
+import type { Fingerprinter, Masker } from '@vellum/core';
 import type { AuthContext, KeyResolver } from '../auth/authenticate.ts';
 import type { TenantDirectory } from '../auth/TenantDirectory.ts';
 import type { ViewerTokenService } from '../auth/viewerTokens.ts';
@@ -29,6 +29,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     vellumConfig: VellumConfig;
     masker: Masker;
+    /** Keyed (HMAC) idempotency fingerprints; the key is a store secret shared by every node. */
+    fingerprint: Fingerprinter;
     store: VellumStore;
     metrics: VellumMetrics;
     writer: GroupCommitWriter;

@@ -1,5 +1,5 @@
 import { prepareEvent, requestFingerprint, uuidv7, validateAppendRequest, VellumError } from '@vellum/core';
-import type { AppendBatch, IngestLimits, Masker } from '@vellum/core';
+import type { AppendBatch, Fingerprinter, IngestLimits, Masker } from '@vellum/core';
 
 export interface BuildBatchContext {
   tenant: string;
@@ -9,6 +9,8 @@ export interface BuildBatchContext {
   idempotencyKey: string | undefined;
   now(): number;
   random(n: number): Uint8Array;
+  /** Keyed idempotency fingerprints (app.fingerprint). */
+  fingerprint: Fingerprinter;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -37,10 +39,10 @@ export function buildAppendBatch(body: unknown, ctx: BuildBatchContext): AppendB
   const recordedAt = new Date(nowMs).toISOString();
   const events = validation.value.events.map((input) => {
     const { event, masked } = ctx.masker.maskEvent(ctx.tenant, input);
-    return prepareEvent(event, masked, { tenant: ctx.tenant, id: uuidv7(nowMs, ctx.random(10)), recordedAt });
+    return prepareEvent(event, masked, { tenant: ctx.tenant, id: uuidv7(nowMs, ctx.random(10)), recordedAt, fingerprint: ctx.fingerprint, unmasked: input });
   });
 
   const batch: AppendBatch = { tenant: ctx.tenant, events };
-  if (header !== undefined) batch.requestKey = { key: header, fingerprint: requestFingerprint(body) };
+  if (header !== undefined) batch.requestKey = { key: header, fingerprint: requestFingerprint(body, ctx.fingerprint) };
   return batch;
 }

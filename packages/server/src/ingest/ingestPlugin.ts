@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { keyedFingerprinter } from '@vellum/core';
 import { sharedPlugin } from '../http/definePlugin.ts';
 import { GroupCommitWriter } from './GroupCommitWriter.ts';
 import { ingestRoutes } from './ingestRoutes.ts';
@@ -6,6 +8,9 @@ import type { IngestOptions } from '../config/VellumConfig.ts';
 
 export type IngestPluginOptions = IngestOptions;
 
+/** The store secret that keys idempotency fingerprints, shared by every node (so a retry may land on any node). */
+export const FINGERPRINT_SECRET_NAME = 'idempotency-fingerprint-key';
+
 /**
  * The group-commit writer (shared, so readiness and metrics can see it) and POST /v1/events. On shutdown
  * the writer stops taking batches and finishes what it holds before the store closes: this plugin is
@@ -13,6 +18,8 @@ export type IngestPluginOptions = IngestOptions;
  */
 export const ingestPlugin = sharedPlugin<IngestPluginOptions>('vellum-ingest', async (app, options) => {
   const { metrics } = app;
+  const fingerprintKey = await app.store.getOrCreateSecret(FINGERPRINT_SECRET_NAME, randomBytes(32).toString('base64url'));
+  app.decorate('fingerprint', keyedFingerprinter(fingerprintKey));
   const writer = new GroupCommitWriter({
     store: app.store,
     maxQueuedEvents: options.maxQueuedEvents,

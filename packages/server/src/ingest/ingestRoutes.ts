@@ -69,6 +69,7 @@ export const ingestRoutes = routesPlugin<{ random: (n: number) => Uint8Array }>(
         masker,
         idempotencyKey: Array.isArray(header) ? header[0] : header,
         now: app.clock,
+        fingerprint: app.fingerprint,
         random: options.random,
       });
       // Personal data fields are encrypted with their subject's key after masking and before the stores hash the event.

@@ -72,6 +72,7 @@ export const forgetRoutes = routesPlugin('vellum-forget-routes', async (app) => 
         masker: app.masker,
         idempotencyKey: undefined,
         now: app.clock,
+        fingerprint: app.fingerprint,
         random,
       });
       await app.personalData.sealBatch(batch);
