@@ -27,8 +27,8 @@ export type SelfView =
   | ({ kind: 'key'; actingTenant: string; restriction: null } & KeyView)
   | { kind: 'viewer'; tenant: string; scopes: string[]; restriction: Record<string, unknown> | null };
 
-interface SendOptions {
-  method?: 'GET' | 'POST';
+export interface SendOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   params?: URLSearchParams;
   /** Sent as JSON. */
   body?: unknown;
@@ -90,6 +90,11 @@ export class VellumClient {
 
   async listTenants(): Promise<TenantRecord[]> {
     return (await this.#json<{ tenants: TenantRecord[] }>('/v1/tenants')).tenants;
+  }
+
+  /** Any JSON call, for command groups that keep their calls beside their commands (`vellum subscriptions`). */
+  call<T>(path: string, options: SendOptions = {}): Promise<T> {
+    return this.#json(path, options);
   }
 
   /** A response whose body the caller streams (export). */
