@@ -1,0 +1,3 @@
+export * from './cidr.ts';
+export * from './template.ts';
+export * from './retrySchedule.ts';
