@@ -17,3 +17,4 @@ export * from './query/parseQueryParams.ts';
 export * from './store/InMemoryEventStore.ts';
 export * from './time/parseDuration.ts';
 export * from './ratelimit/index.ts';
+export * from './delivery/index.ts';
