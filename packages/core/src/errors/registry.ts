@@ -16,6 +16,8 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_REUSED: { status: 409, message: 'This idempotency key was already used with a different body.' },
   ALREADY_EXISTS: { status: 409, message: 'A resource with this id already exists.' },
   KEY_INACTIVE: { status: 409, message: 'The key is revoked or expired, so it cannot be rotated.' },
+  LIMIT_REACHED: { status: 409, message: 'A per-tenant limit is reached; remove something first.' },
+  CONCURRENT_UPDATE: { status: 409, message: 'The resource kept changing while this update was applied; retry it.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request or one of its events is larger than the configured limit.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the indicated delay.' },
   OVERLOADED: { status: 503, message: 'The server is at capacity; retry after the indicated delay.' },
