@@ -106,9 +106,10 @@ function parseStartFrom(raw: unknown, details: ErrorDetail[]): StartPoint | unde
 export function parseCreateSubscription(body: unknown): Parsed<CreateSubscriptionRequest> {
   const details: ErrorDetail[] = [];
   const o = asObject(body, ['name', 'filter', 'target', 'startFrom'], details, false);
+  if (!isPlainObject(body)) return { value: { name: '', filter: {}, target: undefined, startFrom: { kind: 'now' } }, details };
   const name = parseName(o.name, details);
   const filter = o.filter === undefined ? {} : parseSubscriptionFilter(o.filter, '/filter', details);
-  if (o.target === undefined && isPlainObject(body)) details.push({ path: '/target', message: 'is required: where to deliver, e.g. { "kind": "webhook", "url": "https://…" }' });
+  if (o.target === undefined) details.push({ path: '/target', message: 'is required: where to deliver, e.g. { "kind": "webhook", "url": "https://…" }' });
   const startFrom = parseStartFrom(o.startFrom, details);
   return { value: { name: name ?? '', filter: filter ?? {}, target: o.target, startFrom: startFrom ?? { kind: 'now' } }, details };
 }
