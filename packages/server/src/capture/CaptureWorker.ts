@@ -206,7 +206,7 @@ export class CaptureWorker {
       `SELECT id::text, table_name, entity_type, entity_id, op, old_values, new_values, context, txid::text, captured_at
          FROM ${s}.outbox
         WHERE error IS NULL AND captured_at <= clock_timestamp() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY id LIMIT $2`,
+        ORDER BY outbox.id LIMIT $2`,
       [this.#o.graceMs, this.#o.batchSize],
     );
     if (rows.length === 0) return 0;
