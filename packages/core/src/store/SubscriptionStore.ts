@@ -97,11 +97,19 @@ export interface DeadLetterRecord {
   createdAt: string;
 }
 
+/** How many of a subscription's delivery attempts every store keeps at least (the newest); older ones may go. */
+export const DELIVERIES_KEPT = 200;
+
+/**
+ * Every method is scoped by tenant except the leases (a worker on any node delivers any tenant's subscriptions):
+ * another tenant's subscription id reads as unknown — null, not listed, not updated, not deleted, no deliveries.
+ * Records come back as copies; editing one changes nothing stored.
+ */
 export interface SubscriptionStore {
   /** `created: false` (and nothing written) when the tenant already has a subscription of that name. */
   createSubscription(record: SubscriptionRecord): Promise<{ created: boolean }>;
   getSubscription(tenant: string, id: string): Promise<SubscriptionRecord | null>;
-  /** Oldest first. `'*'`: every tenant's (for the delivery workers and the admin). */
+  /** Oldest first (createdAt, then id). `'*'`: every tenant's (for the delivery workers and the admin). */
   listSubscriptions(tenant: TenantScope): Promise<SubscriptionRecord[]>;
   /**
    * When the stored revision is still `expectedRevision`, applies `changes`, sets updatedAt = `at` and
@@ -115,18 +123,23 @@ export interface SubscriptionStore {
   /**
    * Leases make one node at a time deliver a subscription. Takes (or renews) the lease when it is free, expired
    * (`until` earlier than `now`) or already `owner`'s; true when `owner` holds it until `until` afterwards.
+   * False for an unknown subscription. Atomic across nodes: of two owners asking at once, exactly one wins.
    */
   acquireLease(subscriptionId: string, owner: string, now: string, until: string): Promise<boolean>;
   /** Gives the lease up when `owner` holds it. */
   releaseLease(subscriptionId: string, owner: string): Promise<void>;
 
-  /** Keeps the attempt; a store keeps at least the newest 200 per subscription and may drop older ones. */
+  /**
+   * Keeps the attempt; a store keeps at least the newest DELIVERIES_KEPT per subscription and may drop older ones.
+   * Dropped when the subscription (of `record.tenant`) no longer exists: an attempt may end after a delete.
+   */
   recordDelivery(record: DeliveryRecord): Promise<void>;
-  /** Newest first. */
+  /** Newest first (by id, UUIDv7). */
   listDeliveries(tenant: string, subscriptionId: string, limit: number): Promise<DeliveryRecord[]>;
 
+  /** Dropped, like a delivery record, when the subscription no longer exists. */
   addDeadLetter(record: DeadLetterRecord): Promise<void>;
-  /** Oldest first. */
+  /** Oldest first (by id, UUIDv7). */
   listDeadLetters(tenant: string, subscriptionId: string, limit: number): Promise<DeadLetterRecord[]>;
   /** Deletes the subscription's dead letters (only those of `ids` when given); returns how many went. */
   deleteDeadLetters(tenant: string, subscriptionId: string, ids?: readonly string[]): Promise<number>;
