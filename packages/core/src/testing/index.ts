@@ -9,3 +9,4 @@ export { searchAllPages } from './contract/describeSearchContract.ts';
 export * from './testAccessStore.ts';
 export * from './testIntegrityStore.ts';
 export * from './testPersonalDataStore.ts';
+export * from './testSubscriptionStore.ts';
