@@ -18,3 +18,4 @@ export * from './store/InMemoryEventStore.ts';
 export * from './time/parseDuration.ts';
 export * from './ratelimit/index.ts';
 export * from './delivery/index.ts';
+export * from './retention/index.ts';
