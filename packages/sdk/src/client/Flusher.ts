@@ -32,7 +32,10 @@ export class Flusher {
   private attempt = 0;
   private batchLimit: number;
   private bisectUntilSeq = 0;
+  /** Ends the idle wait or the batch-gathering wait: new events, flush() or stop(). */
   private wake: (() => void) | undefined;
+  /** Ends a backoff or auth pause early: stop() only, so new events never make the client retry sooner. */
+  private interruptPause: (() => void) | undefined;
   private urgent = false;
   private readonly progress = new Set<() => void>();
   private readonly loop: Promise<void>;
@@ -64,6 +67,7 @@ export class Flusher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.kick();
+    this.interruptPause?.();
     this.notifyProgress();
     await this.loop;
   }
@@ -74,12 +78,22 @@ export class Flusher {
     for (const w of waiters) w();
   }
 
-  /** Sleeps, waking early on kick() or stop(). The timer is unref'd so a forgotten client never holds the process. */
-  private sleep(ms: number): Promise<void> {
+  /**
+   * Waits `ms`, ending early on kick() (`wakeOnKick`, the batch-gathering wait) or on stop() only (backoff and
+   * auth pauses). Timers are unref'd so a forgotten client never holds the process open.
+   */
+  private sleep(ms: number, wakeOnKick: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        if (this.interruptPause === done) this.interruptPause = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
       timer.unref();
-      this.wake = () => { clearTimeout(timer); resolve(); };
+      if (wakeOnKick) this.wake = done;
+      else this.interruptPause = done;
     });
   }
 
@@ -118,7 +132,7 @@ export class Flusher {
       }
       // Gather a fuller batch unless one is already full or someone waits on flush()/close().
       if (batch.length < this.batchLimit && !this.urgent && this.options.flushIntervalMs > 0 && this.attempt === 0) {
-        await this.sleep(this.options.flushIntervalMs);
+        await this.sleep(this.options.flushIntervalMs, true);
         if (this.stopped) break;
         batch = this.nextBatch();
         if (batch.length === 0) continue;
@@ -154,12 +168,12 @@ export class Flusher {
       const retryAfter = error instanceof VellumRequestError ? error.retryAfterMs : undefined;
       const delay = backoffDelay(this.options.retry, this.attempt, Math.random(), retryAfter);
       this.report(error, batch.length, delay);
-      await this.sleep(delay);
+      await this.sleep(delay, false);
       return;
     }
     if (isConfigurationError(error)) {
       this.report(error, batch.length, this.options.authPauseMs);
-      await this.sleep(this.options.authPauseMs);
+      await this.sleep(this.options.authPauseMs, false);
       return;
     }
     this.attempt = 0;
