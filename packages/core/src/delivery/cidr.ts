@@ -98,7 +98,8 @@ export function parseCidr(text: string): Cidr | null {
   const addressText = slash === -1 ? text : text.slice(0, slash);
   const ip = parseIp(addressText);
   if (ip === null) return null;
-  const v4 = isIpv4(ip);
+  // The prefix counts bits of the address as written: `::ffff:10.0.0.0/104` is the IPv6 spelling of 10.0.0.0/8.
+  const v4 = !addressText.includes(':');
   const max = v4 ? 32 : 128;
   let length = max;
   if (slash !== -1) {

@@ -55,6 +55,13 @@ describe('parseCidr and cidrContains', () => {
     expect(cidrContains(parseCidr('::/0')!, ip('1.2.3.4'))).toBe(true);
   });
 
+  it('counts the prefix in bits of the address as written', () => {
+    const mapped = parseCidr('::ffff:10.0.0.0/104')!;
+    expect(cidrContains(mapped, ip('10.2.3.4'))).toBe(true);
+    expect(cidrContains(mapped, ip('11.0.0.1'))).toBe(false);
+    expect(parseCidr('::ffff:10.0.0.0/8')!.prefix).toBe(8);
+  });
+
   it('refuses malformed ranges', () => {
     for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/a', '::/129', 'x/8', '10.0.0.0/08/1']) expect(parseCidr(bad), bad).toBeNull();
   });

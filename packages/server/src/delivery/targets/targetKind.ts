@@ -52,6 +52,6 @@ export { isPlainObject };
 
 /** A short, printable, single-line excerpt of untrusted text (a receiver's answer, a driver's error). */
 export function snippet(text: string, max = 120): string {
-  const clean = text.replace(/[^\x20-\x7e]+/g, ' ').trim();
+  const clean = text.replace(/[^\x21-\x7e]+/g, ' ').trim();
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
