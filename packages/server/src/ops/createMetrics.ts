@@ -14,6 +14,10 @@ export interface VellumMetrics {
   leavesIntegrated: Counter<never>;
   checkpointsSigned: Counter<never>;
   integrityErrors: Counter<'task'>;
+  liveConnections: Gauge<'transport'>;
+  liveCatchingUp: Gauge<never>;
+  liveEventsSent: Counter<'transport'>;
+  liveLagClosed: Counter<never>;
 }
 
 /**
@@ -93,6 +97,28 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Vellu
       name: 'vellum_integrity_errors_total',
       help: 'Integration passes or checkpoint rounds that failed and will be retried, by task (integrate, checkpoint).',
       labelNames: ['task'],
+      registers: [registry],
+    }),
+    liveConnections: new Gauge({
+      name: 'vellum_live_connections',
+      help: 'Open live streams on this node, by transport (sse, ws).',
+      labelNames: ['transport'],
+      registers: [registry],
+    }),
+    liveCatchingUp: new Gauge({
+      name: 'vellum_live_catching_up',
+      help: 'Live streams reading from the store at their own pace (resuming, or detached after filling their buffer).',
+      registers: [registry],
+    }),
+    liveEventsSent: new Counter({
+      name: 'vellum_live_events_sent_total',
+      help: 'Events written to live streams, by transport (sse, ws).',
+      labelNames: ['transport'],
+      registers: [registry],
+    }),
+    liveLagClosed: new Counter({
+      name: 'vellum_live_lag_closed_total',
+      help: 'Live streams closed for falling more than live.maxLagEvents behind the head (told where to resume).',
       registers: [registry],
     }),
   };
