@@ -70,10 +70,13 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
   }
 
   acquireLease(subscriptionId: string, owner: string, now: string, until: string): Promise<boolean> {
+    const nowMs = Date.parse(now);
+    const untilMs = Date.parse(until);
+    if (Number.isNaN(nowMs) || Number.isNaN(untilMs)) return Promise.reject(new RangeError('acquireLease: now and until must be ISO 8601 times'));
     if (!this.#subscriptions.has(subscriptionId)) return Promise.resolve(false);
     const lease = this.#leases.get(subscriptionId);
-    const free = lease === undefined || lease.owner === owner || lease.untilMs < Date.parse(now);
-    if (free) this.#leases.set(subscriptionId, { owner, untilMs: Date.parse(until) });
+    const free = lease === undefined || lease.owner === owner || lease.untilMs < nowMs;
+    if (free) this.#leases.set(subscriptionId, { owner, untilMs });
     return Promise.resolve(free);
   }
 

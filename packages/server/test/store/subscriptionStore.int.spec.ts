@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { describe } from 'vitest';
 import { testSubscriptionStore } from '@vellum/core/testing';
+import { openSqliteStore, type SqliteEventStore } from '../../src/store/sqlite/index.ts';
 import { service } from '../support/services.ts';
+import { tempDir } from './sqliteTestSupport.ts';
 import { memoryStoreFactory } from './storeFactories.ts';
 
 const pg = await service('postgres');
@@ -8,5 +11,25 @@ const pg = await service('postgres');
 testSubscriptionStore('memory store', async () => {
   const { store, close } = await memoryStoreFactory();
   return { store: store.subscriptions, close };
+});
+
+// A file with its writer thread, as the server runs it; the twin is a second store on the same file (another
+// process, as far as SQLite can tell), so the lease race runs across two writer threads and the file lock.
+testSubscriptionStore('SqliteEventStore', async () => {
+  const { dir, remove } = tempDir();
+  const file = path.join(dir, 'vellum.db');
+  const stores: SqliteEventStore[] = [openSqliteStore({ path: file })];
+  return {
+    store: stores[0]!.subscriptions,
+    twin: async () => {
+      const twin = openSqliteStore({ path: file });
+      stores.push(twin);
+      return twin.subscriptions;
+    },
+    close: async () => {
+      for (const store of stores) await store.close();
+      remove();
+    },
+  };
 });
 void pg; void describe;
