@@ -19,3 +19,5 @@ export * from './time/parseDuration.ts';
 export * from './ratelimit/index.ts';
 export * from './delivery/index.ts';
 export * from './retention/index.ts';
+export * from './delivery/backoff.ts';
+export * from './delivery/circuitBreaker.ts';
