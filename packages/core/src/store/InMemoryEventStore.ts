@@ -33,6 +33,8 @@ interface TenantLog {
   streams: Map<string, number[]>;
   idempotencyKeys: Map<string, KeyedResult>;
   requestKeys: Map<string, RequestRecord>;
+  /** Retention: positions 1..prunedThrough are gone (their slots stay, so positions keep indexing the array). */
+  prunedThrough: number;
 }
 
 // Events are stored and handed out as JSON copies: callers can't alter the log through a reference, and what
@@ -68,7 +70,10 @@ export class InMemoryEventStore implements EventStore {
     } else {
       for (let v = Math.min(version, options.fromVersion ?? version); v >= 1 && versions.length < options.limit; v--) versions.push(v);
     }
-    const events = versions.map((v) => copy((log as TenantLog).events[(positions[v - 1] as number) - 1] as StoredEvent));
+    const events = versions
+      .map((v) => (log as TenantLog).events[(positions[v - 1] as number) - 1] as StoredEvent)
+      .filter((event) => !this.isPruned(event))
+      .map(copy);
     return Promise.resolve({ stream, version, events });
   }
 
@@ -83,7 +88,7 @@ export class InMemoryEventStore implements EventStore {
       let more = false;
       const visit = (i: number): boolean => {
         const event = log[i] as StoredEvent;
-        if (!matchesFilter(event, query)) return true;
+        if (this.isPruned(event) || !matchesFilter(event, query)) return true;
         if (page.length === query.limit) {
           more = true;
           return false;
@@ -113,7 +118,7 @@ export class InMemoryEventStore implements EventStore {
     const log = tenant === ALL_TENANTS ? this.all : (this.tenants.get(tenant)?.events ?? []);
     const rows = new Map<string, StatsRow>();
     for (const event of log) {
-      if (!matchesFilter(event, query)) continue;
+      if (this.isPruned(event) || !matchesFilter(event, query)) continue;
       const key = groupKey(event, query.groupBy);
       const bucket = query.interval === undefined ? undefined : bucketOf(event.occurredAt, query.interval);
       const id = JSON.stringify([bucket ?? null, key]);
@@ -133,9 +138,28 @@ export class InMemoryEventStore implements EventStore {
    * `hash` of positions fromPosition, fromPosition+1, … (at most `limit`) — the tenant's Merkle leaves.
    */
   eventHashes(tenant: string, fromPosition: number, limit: number): string[] {
-    const events = this.tenants.get(tenant)?.events ?? [];
-    const from = Math.max(1, fromPosition) - 1;
-    return events.slice(from, from + Math.max(0, limit)).map((event) => event.hash);
+    const log = this.tenants.get(tenant);
+    const from = Math.max(1, fromPosition, (log?.prunedThrough ?? 0) + 1) - 1;
+    const end = Math.max(1, fromPosition) - 1 + Math.max(0, limit);
+    return (log?.events ?? []).slice(from, Math.max(from, end)).map((event) => event.hash);
+  }
+
+  /**
+   * Retention: removes the tenant's events at positions ≤ `through` from every read (search, trails, stats, by id,
+   * leaves); positions and the head stay as they were. Returns how many events this call removed.
+   */
+  pruneThrough(tenant: string, through: number): number {
+    const log = this.tenants.get(tenant);
+    if (log === undefined || through <= log.prunedThrough) return 0;
+    const end = Math.min(through, log.events.length);
+    for (let i = log.prunedThrough; i < end; i++) this.byId.delete((log.events[i] as StoredEvent).id);
+    const removed = Math.max(0, end - log.prunedThrough);
+    log.prunedThrough = Math.max(log.prunedThrough, end);
+    return removed;
+  }
+
+  private isPruned(event: StoredEvent): boolean {
+    return event.position <= (this.tenants.get(event.tenant)?.prunedThrough ?? 0);
   }
 
   /** Every tenant with events, and its head position. */
@@ -154,7 +178,7 @@ export class InMemoryEventStore implements EventStore {
   private logOf(tenant: string): TenantLog {
     let log = this.tenants.get(tenant);
     if (log === undefined) {
-      log = { events: [], streams: new Map(), idempotencyKeys: new Map(), requestKeys: new Map() };
+      log = { events: [], streams: new Map(), idempotencyKeys: new Map(), requestKeys: new Map(), prunedThrough: 0 };
       this.tenants.set(tenant, log);
     }
     return log;

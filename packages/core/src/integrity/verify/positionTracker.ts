@@ -29,7 +29,13 @@ export class PositionTracker {
   /** Holes evicted from `pending` reach at most this position. */
   private evictedBelow = 0;
 
-  constructor(private readonly onMissing: (range: MissingRange) => void) {}
+  /** `start`: positions 1..start are known gone (pruned); the log read begins at start + 1. */
+  constructor(
+    private readonly onMissing: (range: MissingRange) => void,
+    start = 0,
+  ) {
+    this.highest = start;
+  }
 
   next(position: unknown, eventId: string | undefined): PositionFinding & { ambiguous?: boolean } {
     if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 1) return { kind: 'invalid' };

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../event/types.ts';
 import type { NoteVerifierKey } from '../checkpoint/signedCheckpoint.ts';
-import { appendToFrontier, emptyFrontier, frontierRoot, merkleHashesEqual, merkleHashToHex, parseMerkleHashHex, type MerkleFrontier } from '../merkle/index.ts';
+import { appendToFrontier, emptyFrontier, frontierRoot, merkleHashesEqual, merkleHashToHex, parseFrontier, parseMerkleHashHex, type MerkleFrontier } from '../merkle/index.ts';
 import { hashEvent } from '../sealEvent.ts';
 import { checkpointTarget } from './checkpointTarget.ts';
 import { PositionTracker, type MissingRange } from './positionTracker.ts';
@@ -17,6 +17,8 @@ export interface LogVerificationReport {
   tenant: string;
   /** Events read. */
   events: number;
+  /** Positions 1..prunedThrough were removed by retention and the check started from their recorded frontier (0: none). */
+  prunedThrough: number;
   /** The root of the tree over every event read (lowercase hex). */
   rootHash: string;
   /** The checkpoint checked against, if one was given: its size, and whether the log's root at that size matched. */
@@ -35,6 +37,12 @@ export interface VerifyLogOptions {
   onProgress?: (events: number) => void;
   /** Stop listing problems after this many (default 100); counting continues. */
   maxProblems?: number;
+  /**
+   * Where a pruned log starts (retention): positions 1..prunedThrough are gone and `frontier` is the compact range of
+   * their leaves (lowercase hex, largest subtree first), as the prune recorded it. The log read must then start at
+   * prunedThrough + 1, and its root is the frontier extended by the retained events.
+   */
+  start?: { prunedThrough: number; frontier: readonly string[] };
 }
 
 const PROGRESS_EVERY = 5000;
@@ -59,9 +67,22 @@ export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<St
   const checkAt = target?.ok === true ? target.body.treeSize : -1;
 
   let frontier: MerkleFrontier = emptyFrontier();
+  let prunedThrough = 0;
+  if (options.start !== undefined && options.start.prunedThrough > 0) {
+    const parsed = parseFrontier({ size: options.start.prunedThrough, hashes: options.start.frontier });
+    if (parsed === undefined) throw new TypeError(`verifyLog: the prune record's frontier does not fit a tree of ${options.start.prunedThrough} leaves`);
+    frontier = parsed;
+    prunedThrough = parsed.size;
+  }
+  if (target?.ok === true && target.body.treeSize < prunedThrough) {
+    problems.add({
+      position: null,
+      problem: `the checkpoint covers ${target.body.treeSize} events but positions 1–${prunedThrough} were pruned: check against a checkpoint of at least ${prunedThrough} events`,
+    });
+  }
   let count = 0;
-  let rootAtCheckpoint: Buffer | null = checkAt === 0 ? frontierRoot(frontier) : null;
-  const positions = new PositionTracker((range) => problems.add(missing(range)));
+  let rootAtCheckpoint: Buffer | null = checkAt === prunedThrough ? frontierRoot(frontier) : null;
+  const positions = new PositionTracker((range) => problems.add(missing(range)), prunedThrough);
 
   const step = (event: StoredEvent): void => {
     count++;
@@ -71,6 +92,11 @@ export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<St
     // An event without a usable position is listed where it was read (its index in the stream).
     const at = (problem: string): void => problems.add({ position, ...(eventId === undefined ? {} : { eventId }), problem }, position ?? count);
 
+    if (position !== null && position >= 1 && position <= prunedThrough) {
+      // Not a leaf of the retained tree: the frontier already stands for every position up to the prune point.
+      at(`position ${position} was pruned (positions 1–${prunedThrough} are gone), yet an event claims it: an event was inserted`);
+      return;
+    }
     const finding = positions.next(record.position, eventId);
     if (finding.kind === 'invalid') at(`event #${count} in the log has no valid position (got ${JSON.stringify(record.position) ?? 'nothing'})`);
     else if (finding.kind === 'duplicate')
@@ -82,7 +108,7 @@ export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<St
 
     const leaf = leafHash(record, at);
     frontier = appendToFrontier(frontier, leaf).frontier;
-    if (count === checkAt) rootAtCheckpoint = frontierRoot(frontier);
+    if (frontier.size === checkAt) rootAtCheckpoint = frontierRoot(frontier);
     if (onProgress !== undefined && count % PROGRESS_EVERY === 0) onProgress(count);
   };
 
@@ -98,9 +124,10 @@ export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<St
     const captured: Buffer | null = rootAtCheckpoint;
     const rootMatches = captured !== null && merkleHashesEqual(captured, rootHash);
     checkpoint = { treeSize, signatureValid: true, rootMatches };
-    if (captured === null)
-      problems.add({ position: null, problem: `log has ${count} events, checkpoint covers ${treeSize}: the log was truncated or events were removed after the checkpoint was signed` });
-    else if (!rootMatches)
+    if (captured === null) {
+      if (treeSize >= prunedThrough)
+        problems.add({ position: null, problem: `log has ${prunedThrough + count} events, checkpoint covers ${treeSize}: the log was truncated or events were removed after the checkpoint was signed` });
+    } else if (!rootMatches)
       problems.add({
         position: null,
         problem:
@@ -110,7 +137,7 @@ export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<St
   }
 
   const listed = problems.list();
-  return { tenant, events: count, rootHash: merkleHashToHex(frontierRoot(frontier)), checkpoint, problems: listed, ok: listed.length === 0 };
+  return { tenant, events: count, prunedThrough, rootHash: merkleHashToHex(frontierRoot(frontier)), checkpoint, problems: listed, ok: listed.length === 0 };
 }
 
 /** The leaf for this event: its hash recomputed from content. The stored hash is only compared against. */
