@@ -10,3 +10,4 @@ export * from './testAccessStore.ts';
 export * from './testIntegrityStore.ts';
 export * from './testPersonalDataStore.ts';
 export * from './testSubscriptionStore.ts';
+export * from './testRetentionStore.ts';
