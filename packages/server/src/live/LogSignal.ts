@@ -10,6 +10,7 @@ export type AdvanceListener = (advance: TenantAdvance) => void;
  */
 export class LogSignal {
   readonly #listeners = new Set<AdvanceListener>();
+  #hearsOtherNodes: () => boolean = () => false;
 
   /** Calls `listener` on every advance; returns the function that stops it. */
   subscribe(listener: AdvanceListener): () => void {
@@ -31,5 +32,18 @@ export class LogSignal {
 
   get listenerCount(): number {
     return this.#listeners.size;
+  }
+
+  /**
+   * Whether other nodes' commits are heard right now (NATS configured and connected). When false, a reader
+   * that must see them polls the store's heads instead.
+   */
+  get hearsOtherNodes(): boolean {
+    return this.#hearsOtherNodes();
+  }
+
+  /** Set once by logSignalPlugin when NATS is configured. */
+  setOtherNodesProbe(probe: () => boolean): void {
+    this.#hearsOtherNodes = probe;
   }
 }

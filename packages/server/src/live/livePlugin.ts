@@ -1,4 +1,229 @@
+import { PassThrough } from 'node:stream';
+import websocket from '@fastify/websocket';
+import { encodeCursor, VellumError } from '@vellum/core';
+import type { RawQuery, StoredEvent } from '@vellum/core';
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import { routesPlugin } from '../http/definePlugin.ts';
+import { LiveHub } from './LiveHub.ts';
+import type { LiveCloseReason, LiveSink } from './LiveConsumer.ts';
+import { parseLiveParams, type LiveParams } from './parseLiveParams.ts';
+import { sseSchema, wsSchema } from './liveSchemas.ts';
 
-/** GET /v1/live (Server-Sent Events) and GET /v1/ws (WebSocket). Placeholder until live streams are built. */
-export const livePlugin = routesPlugin('vellum-live', async () => {});
+/** Each server's hub, for tests that check nothing is left behind after clients go away. */
+export const liveHubs = new WeakMap<object, LiveHub>();
+
+/** Bytes queued on a WebSocket before the stream waits for them to reach the kernel. */
+const WS_HIGH_WATER = 64 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    live?: LiveParams & { reserved: boolean };
+  }
+}
+
+/**
+ * GET /v1/live (Server-Sent Events) and GET /v1/ws (WebSocket): a tenant's new events as they commit, with
+ * the search filters, resumable by position. The fan-out (one shared tail per tenant, bounded per-consumer
+ * buffers, catch-up from the store) lives in LiveHub; this plugin only parses, authorises and frames.
+ */
+export const livePlugin = routesPlugin('vellum-live', async (app) => {
+  const { store, personalData, metrics, logSignal } = app;
+  const config = app.vellumConfig.live;
+  const hub = new LiveHub({
+    source: {
+      async readAfter(tenant, after, limit) {
+        const page = await store.search(tenant, { order: 'asc', cursor: encodeCursor({ k: after }), limit });
+        return personalData.open(page.events);
+      },
+      headPosition: (tenant) => store.headPosition(tenant),
+    },
+    async read(tenant, after, filter, limit) {
+      const page = await store.search(tenant, { ...filter, order: 'asc', cursor: encodeCursor({ k: after }), limit });
+      return { events: await personalData.open(page.events), more: page.nextCursor !== null && page.nextCursor !== undefined };
+    },
+    signal: logSignal,
+    bufferEvents: config.bufferEvents,
+    maxLagEvents: config.maxLagEvents,
+    maxConnectionsPerKey: config.maxConnectionsPerKey,
+    crossNodeSignals: () => logSignal.hearsOtherNodes,
+    metrics: {
+      connections: (delta, transport) => metrics.liveConnections.inc({ transport }, delta),
+      catchingUp: (delta) => metrics.liveCatchingUp.inc(delta),
+      sent: (count, transport) => metrics.liveEventsSent.inc({ transport }, count),
+      lagClosed: () => metrics.liveLagClosed.inc(),
+    },
+    onError: (err) => app.log.error({ err }, 'live stream: reading the log failed'),
+  });
+  liveHubs.set(app.server, hub);
+  // Before the WebSocket plugin's own preClose (registered below) closes sockets bluntly: every client
+  // first hears where to resume, and no stream holds the server's close.
+  app.addHook('preClose', async () => hub.close());
+
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 } });
+
+  /** Parses (every problem listed, before any stream starts) and takes a connection slot. */
+  const prepare = async (request: FastifyRequest): Promise<void> => {
+    const lastEventId = request.headers['last-event-id'];
+    const params = parseLiveParams(request.auth, request.query as RawQuery, lastEventId);
+    if (params.after !== null) {
+      const head = await store.headPosition(params.tenant);
+      if (params.after > head) {
+        throw new VellumError('VALIDATION_FAILED', {
+          details: [{ path: params.afterFrom === 'header' ? '/headers/last-event-id' : '/query/from', message: `is past the log's head (${head})` }],
+        });
+      }
+    }
+    if (!hub.reserve(request.auth.keyId)) {
+      metrics.rateLimited.inc({ limit: 'live' });
+      throw new VellumError('RATE_LIMITED', {
+        message: `This key already holds ${config.maxConnectionsPerKey} live streams on this node (live.maxConnectionsPerKey); close one first.`,
+        retryAfter: 1,
+      });
+    }
+    request.live = { ...params, reserved: true };
+  };
+  const unreserve = (request: FastifyRequest): void => {
+    if (request.live?.reserved !== true) return;
+    request.live.reserved = false;
+    hub.unreserve(request.auth.keyId);
+  };
+  const startAfter = async (params: LiveParams): Promise<number> => params.after ?? (await hub.head(params.tenant));
+
+  app.get('/v1/live', { config: { scope: 'events:read', audit: 'viewer' }, schema: sseSchema, preHandler: prepare }, async (request, reply) => {
+    const params = request.live!;
+    const body = new PassThrough();
+    let open: Awaited<ReturnType<typeof hub.open>> | null = null;
+    let heartbeat: NodeJS.Timeout | null = null;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (heartbeat !== null) clearInterval(heartbeat);
+      if (open !== null) open.release();
+      else unreserve(request);
+    };
+    // The response's close, not the request's: a GET request "closes" as soon as its (empty) body is read.
+    reply.raw.once('close', finish);
+    const sink: LiveSink = {
+      write: (event: StoredEvent) => body.write(`id: ${event.position}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`),
+      onDrain: (fn) => body.once('drain', fn),
+      close: (reason: LiveCloseReason, resumeFrom: number) => {
+        body.end(`event: closed\ndata: ${JSON.stringify({ reason, resumeFrom })}\n\n`);
+        finish();
+      },
+    };
+    let start: number;
+    try {
+      start = await startAfter(params);
+      if (done) return reply.send('');
+      open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'sse' });
+      params.reserved = false;
+    } catch (err) {
+      finish();
+      throw err;
+    }
+    if (done) {
+      open.release();
+      return reply.send('');
+    }
+    // A comment first: proxies and EventSource see the stream open at once, before the first event.
+    body.write(`: vellum live stream, after position ${start}\nretry: 2000\n\n`);
+    heartbeat = setInterval(() => body.write(': heartbeat\n\n'), config.heartbeatSeconds * 1_000);
+    heartbeat.unref();
+    open.consumer.start();
+    return reply
+      .type('text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('x-accel-buffering', 'no')
+      .send(body);
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/v1/ws',
+    config: { scope: 'events:read', audit: 'viewer' },
+    schema: wsSchema,
+    preHandler: async (request) => {
+      // Only an upgrade takes a slot; a plain GET is answered 426 by the handler below.
+      if ((request as FastifyRequest & { ws?: boolean }).ws === true) await prepare(request);
+    },
+    handler: async () => {
+      throw new VellumError('VALIDATION_FAILED', {
+        message: 'GET /v1/ws is a WebSocket: send an Upgrade request.',
+        details: [{ path: '/headers/upgrade', message: 'must be websocket' }],
+      });
+    },
+    wsHandler: (socket: WebSocket, request: FastifyRequest) => {
+      const params = request.live!;
+      let open: Awaited<ReturnType<typeof hub.open>> | null = null;
+      let heartbeat: NodeJS.Timeout | null = null;
+      let inflight = 0;
+      let drained: (() => void) | null = null;
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        if (heartbeat !== null) clearInterval(heartbeat);
+        if (open !== null) open.release();
+        else unreserve(request);
+      };
+      socket.once('close', finish);
+      socket.on('error', () => socket.terminate());
+      // The client has nothing to say; anything it sends is ignored (maxPayload bounds it).
+      const sink: LiveSink = {
+        write(event) {
+          const text = JSON.stringify({ type: 'event', position: event.position, event });
+          inflight += Buffer.byteLength(text);
+          socket.send(text, () => {
+            inflight -= Buffer.byteLength(text);
+            if (inflight < WS_HIGH_WATER / 2 && drained !== null) {
+              const fn = drained;
+              drained = null;
+              fn();
+            }
+          });
+          return inflight < WS_HIGH_WATER;
+        },
+        onDrain(fn) {
+          drained = fn;
+        },
+        close(reason, resumeFrom) {
+          if (socket.readyState === socket.OPEN) {
+            socket.send(JSON.stringify({ type: 'closed', reason, resumeFrom }));
+            socket.close(reason === 'shutting-down' ? 1001 : reason === 'lagging' ? 4008 : 1011, reason);
+          }
+          finish();
+        },
+      };
+      void (async () => {
+        try {
+          const start = await startAfter(params);
+          if (done) return;
+          open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'ws' });
+          params.reserved = false;
+          if (done) {
+            open.release();
+            return;
+          }
+          if (request.auth.kind === 'viewer') {
+            void app.audit
+              .record(request, {
+                type: 'vellum.viewer.read',
+                action: 'read',
+                data: { route: '/v1/ws', queryParameters: Object.keys((request.query ?? {}) as object), status: 101 },
+              })
+              .catch((err: unknown) => app.log.error({ err }, 'could not record a security event'));
+          }
+          heartbeat = setInterval(() => socket.ping(), config.heartbeatSeconds * 1_000);
+          heartbeat.unref();
+          open.consumer.start();
+        } catch (err) {
+          app.log.error({ err }, 'live stream: could not open a WebSocket stream');
+          socket.close(1011, 'error');
+          finish();
+        }
+      })();
+    },
+  });
+});
