@@ -20,17 +20,20 @@ export const REDIS_LIMITS = {
 /**
  * One event's invalidation, atomic (a script runs whole): delete the keys (KEYS[1..n]), then for each tag set
  * (KEYS[n+1..]) every member it names and the set itself. Members are deleted in slices so a large set stays
- * within Lua's argument limit. A tag key holding something other than a set fails the script (and the attempt).
+ * within Lua's argument limit. A tag key holding something other than a set fails the script (and the attempt)
+ * before anything is deleted: a script's writes are not rolled back by a later error, so the check comes first.
  */
 const INVALIDATE = `
 local n = tonumber(ARGV[1])
-local deleted = 0
-for i = 1, n do deleted = deleted + redis.call('DEL', KEYS[i]) end
 for i = n + 1, #KEYS do
   local t = redis.call('TYPE', KEYS[i])['ok']
   if t ~= 'set' and t ~= 'none' then
     return redis.error_reply('tag key ' .. (i - n) .. ' of the event holds a ' .. t .. ', not a set')
   end
+end
+local deleted = 0
+for i = 1, n do deleted = deleted + redis.call('DEL', KEYS[i]) end
+for i = n + 1, #KEYS do
   local members = redis.call('SMEMBERS', KEYS[i])
   for j = 1, #members, 500 do
     deleted = deleted + redis.call('DEL', unpack(members, j, math.min(j + 499, #members)))
@@ -85,7 +88,14 @@ export function redisKind(options: RedisKindOptions): TargetKind {
         maxRetriesPerRequest: 1,
         connectionName: 'vellum-delivery',
       });
-      c.on('error', (e: unknown) => log.warn({ error: snippet(e instanceof Error ? e.message : String(e)) }, 'the Redis connection for delivery failed'));
+      // ioredis retries a lost connection for ever and reports every try: one line per outage is enough.
+      let reported = false;
+      c.on('ready', () => void (reported = false));
+      c.on('error', (e: unknown) => {
+        if (reported) return;
+        reported = true;
+        log.warn({ error: snippet(e instanceof Error ? e.message : String(e)) }, 'the Redis connection for delivery failed');
+      });
       c.defineCommand('vellumInvalidate', { lua: INVALIDATE });
       client = c as InvalidatingRedis;
     }
