@@ -1,0 +1,4 @@
+import { sqliteStoreFactory } from '../store/storeFactories.ts';
+import { describeSubscriptionApi } from './subscriptionApiSuite.ts';
+
+describeSubscriptionApi('SQLite store', sqliteStoreFactory);
