@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { describe } from 'vitest';
 import { testSubscriptionStore } from '@vellum/core/testing';
+import { openPostgresStore, type PostgresEventStore } from '../../src/store/postgres/index.ts';
 import { openSqliteStore, type SqliteEventStore } from '../../src/store/sqlite/index.ts';
 import { service } from '../support/services.ts';
+import { destroyTestStore, openTestStore } from './postgresTestSupport.ts';
 import { tempDir } from './sqliteTestSupport.ts';
 import { memoryStoreFactory } from './storeFactories.ts';
 
@@ -32,4 +34,24 @@ testSubscriptionStore('SqliteEventStore', async () => {
     },
   };
 });
-void pg; void describe;
+
+// A fresh schema per test; the twin is a second node's store (its own pool) on the same schema.
+describe.skipIf(!pg)('PostgreSQL subscription store', () => {
+  const url = pg as string;
+  testSubscriptionStore('PostgresEventStore', async () => {
+    const store = await openTestStore(url, 'subscriptions');
+    const twins: PostgresEventStore[] = [];
+    return {
+      store: store.subscriptions,
+      twin: async () => {
+        const twin = await openPostgresStore({ url, schema: store.schema, poolSize: 4 });
+        twins.push(twin);
+        return twin.subscriptions;
+      },
+      close: async () => {
+        for (const twin of twins) await twin.close();
+        await destroyTestStore(url, store);
+      },
+    };
+  });
+});
