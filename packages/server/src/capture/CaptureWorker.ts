@@ -26,7 +26,7 @@ export const CAPTURE_WORKER_DEFAULTS = {
   maxBackoffMs: 30_000,
   /** Explicit changes remembered as used, so one explicit event absorbs one captured change per field. */
   maxConsumed: 10_000,
-  /** Candidate events fetched per captured row (one page of the search API). */
+  /** Candidate events fetched per entity and batch (one page of the search API). */
   candidateLimit: 1000,
 } as const;
 
@@ -82,6 +82,8 @@ export class CaptureWorker {
   readonly #o: Required<Omit<CaptureWorkerOptions, 'tenant' | 'masker'>> & { tenant: string | undefined; masker: Masker };
   readonly #base: URL;
   #consumed: ConsumedChanges = new Set();
+  /** Search results for the batch in hand, by entity. */
+  readonly #batchCandidates = new Map<string, StoredEvent[]>();
   #db: pg.Client | null = null;
   #identity = '';
   #stop = new AbortController();
@@ -217,9 +219,11 @@ export class CaptureWorker {
     let foldedRows = 0;
     // Fold decisions count as made only once the batch settles: a retried batch must see the same explicit changes free.
     const consumed = new Set(this.#consumed);
+    this.#batchCandidates.clear();
     for (const row of rows) {
       const captured = this.#mask(changesOf(row));
-      const candidates = await this.#candidates(row);
+      const at = row.captured_at.getTime();
+      const candidates = (await this.#candidates(row, rows)).filter((e) => Math.abs(Date.parse(e.occurredAt) - at) <= this.#o.graceMs);
       const { remaining, folded } = foldChanges({ type: row.entity_type, id: row.entity_id }, captured, candidates, consumed);
       foldedChanges += folded.length;
       if (remaining.length === 0) {
@@ -256,20 +260,28 @@ export class CaptureWorker {
     return this.#o.masker.maskEvent(this.#o.tenant ?? 'default', { type: 'capture.check', actor: SYSTEM_ACTOR, changes }).event.changes ?? [];
   }
 
-  /** The same entity's events with occurredAt in [captured_at − grace, captured_at + grace]. */
-  async #candidates(row: OutboxRow): Promise<StoredEvent[]> {
-    const at = row.captured_at.getTime();
+  /**
+   * The same entity's events with occurredAt within ± grace of any of the batch's rows for that entity: one search
+   * per entity and batch (a burst of updates to one row costs one request), narrowed per row by the caller.
+   */
+  async #candidates(row: OutboxRow, batch: readonly OutboxRow[]): Promise<StoredEvent[]> {
+    const entityKey = `${row.entity_type}\u0000${row.entity_id}`;
+    const cached = this.#batchCandidates.get(entityKey);
+    if (cached !== undefined) return cached;
+    const times = batch.filter((r) => r.entity_type === row.entity_type && r.entity_id === row.entity_id).map((r) => r.captured_at.getTime());
     const params = new URLSearchParams({
       entityType: row.entity_type,
       entityId: row.entity_id,
-      from: new Date(at - this.#o.graceMs).toISOString(),
-      to: new Date(at + this.#o.graceMs + 1).toISOString(), // `to` is exclusive
+      from: new Date(Math.min(...times) - this.#o.graceMs).toISOString(),
+      to: new Date(Math.max(...times) + this.#o.graceMs + 1).toISOString(), // `to` is exclusive
       order: 'asc',
       limit: String(CAPTURE_WORKER_DEFAULTS.candidateLimit),
     });
     const res = await this.#fetch(`/v1/events?${params.toString()}`, { method: 'GET' });
     if (res.status !== 200) throw new TransientError(`search answered ${res.status} ${res.body.error?.code ?? ''}`.trim(), res.retryAfterMs);
-    return (res.body as { events?: StoredEvent[] }).events ?? [];
+    const events = (res.body as { events?: StoredEvent[] }).events ?? [];
+    this.#batchCandidates.set(entityKey, events);
+    return events;
   }
 
   /** Posts the batch; on a refusal isolates the culprits one by one. Settled rows are appended to `settled`. */

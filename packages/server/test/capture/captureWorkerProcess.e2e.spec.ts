@@ -102,7 +102,8 @@ describe.skipIf(!pgUrl)('vellum capture run (child process)', () => {
     server = await spawnServer({ store: 'memory:', key, args: ['--port', String(port)] });
     cleanups.push(() => server!.stop());
     await eventually(async () => expect(await fx.pending()).toBe(0), 60_000);
-    expect(worker.output()).toMatch(/resumed after \d+ failed attempt/);
+    // Logged once the batch returns, just after its DELETE: wait for it rather than race it.
+    await eventually(async () => expect(worker.output()).toMatch(/resumed after \d+ failed attempt/));
     const events = await storedEvents(server.url, key, { entityType: 'ResellerConfig', entityId: '7' });
     expect(events.map((e) => e.changes![0]!.new)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
