@@ -46,8 +46,8 @@ export function vellumFastify(client: VellumClient, options: VellumFastifyOption
       providers.set(request, provider);
       withContext(provider, next);
     });
-    // Body parsing resumes on the socket's events, outside the context entered above; enter it again before
-    // validation so handlers of requests with a body see it too.
+    // Enter the context again after body parsing: a content-type parser that resumes on socket events would
+    // otherwise run the handler outside it (Fastify's own JSON parser keeps it; the tests use a real socket).
     app.addHook('preValidation', (request, _reply, next) => {
       const provider = providers.get(request);
       if (provider === undefined) next();
