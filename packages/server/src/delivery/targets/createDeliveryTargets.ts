@@ -6,6 +6,7 @@ import { WebhookAddressGuard, type ResolveHost } from './webhook/WebhookAddressG
 import { webhookKind } from './webhook/webhookKind.ts';
 import { natsKind } from './nats/natsKind.ts';
 import { redisKind } from './redis/redisKind.ts';
+import type { WebhookSecret } from './webhook/webhookSecrets.ts';
 
 export { rotateWebhookSecret, type WebhookTargetRecord, type WebhookSecret } from './webhook/webhookSecrets.ts';
 export type { TargetLog } from './targetKind.ts';
@@ -20,6 +21,24 @@ export interface DeliveryTargetsOptions {
 }
 
 const KINDS = ['webhook', 'nats', 'redis'] as const;
+
+const unusable = (error: string): DeliveryTarget => ({
+  endpoint: 'unusable',
+  retrySchedule: null,
+  deliver: async () => ({ ok: false, kind: 'retry', error, statusCode: null, retryAfterMs: null }),
+});
+
+/**
+ * The secret to show once after a create or update: the webhook's current secret when `parse` made or took a new
+ * one (not kept from `previous`); null otherwise. The API answers it in that response only, as with API keys.
+ */
+export function newWebhookSecret(target: SubscriptionTargetRecord, previous: SubscriptionTargetRecord | null): string | null {
+  if (target.kind !== 'webhook' || !Array.isArray(target.secrets)) return null;
+  const current = (target.secrets as WebhookSecret[]).find((s) => s.expiresAt === null)?.secret ?? null;
+  if (current === null) return null;
+  const before = previous?.kind === 'webhook' && Array.isArray(previous.secrets) ? (previous.secrets as WebhookSecret[]) : [];
+  return before.some((s) => s.secret === current) ? null : current;
+}
 
 /**
  * The target kinds a subscription may deliver to (webhook, nats, redis) behind the DeliveryTargets seam: the API
@@ -36,11 +55,8 @@ export function createDeliveryTargets(options: DeliveryTargetsOptions): Delivery
     nats: natsKind({ url: options.config.nats.url, requestTimeoutMs, log: options.log }),
     redis: redisKind({ url: options.config.redis.url, requestTimeoutMs, log: options.log }),
   };
-  const kindOf = (target: SubscriptionTargetRecord): TargetKind => {
-    const kind = (kinds as Record<string, TargetKind>)[target.kind];
-    if (kind === undefined || !Object.hasOwn(kinds, target.kind)) throw new Error(`unknown target kind in a stored subscription: ${String(target.kind).slice(0, 32)}`);
-    return kind;
-  };
+  const kindOf = (target: SubscriptionTargetRecord): TargetKind | null =>
+    typeof target?.kind === 'string' && Object.hasOwn(kinds, target.kind) ? kinds[target.kind as (typeof KINDS)[number]] : null;
   let closed = false;
 
   return {
@@ -55,10 +71,21 @@ export function createDeliveryTargets(options: DeliveryTargetsOptions): Delivery
       }
       return kinds[kind as (typeof KINDS)[number]].parse(input, path, previous);
     },
-    view: (target) => kindOf(target).view(target),
+    view(target) {
+      const kind = kindOf(target);
+      return kind === null ? { kind: String(target?.kind).slice(0, 32) } : kind.view(target);
+    },
     open(target): DeliveryTarget {
       if (closed) throw new Error('delivery targets are closed');
-      return kindOf(target).open(target);
+      const kind = kindOf(target);
+      // A stored target this server cannot use (a newer kind, a damaged record) fails its deliveries, in words,
+      // instead of throwing into the worker.
+      try {
+        if (kind !== null) return kind.open(target);
+      } catch (e) {
+        options.log.error({ kind: target.kind, error: e instanceof Error ? e.name : 'error' }, 'a stored delivery target could not be opened');
+      }
+      return unusable(`the stored target (kind ${String(target?.kind).slice(0, 32)}) is not one this server can deliver to`);
     },
     async close() {
       closed = true;

@@ -178,7 +178,7 @@ describe('webhook address guard', () => {
     const target = await webhook(t, `http://rebind.test:${receiver.port}/ok`);
     answer = '127.0.0.1';
     const result = await t.open(target).deliver(testBatch([testEvent(1)]), signal());
-    expect(result).toMatchObject({ ok: false, kind: 'retry', statusCode: null, error: expect.stringMatching(/^refused at connect time: rebind\.test resolves to 127\.0\.0\.1, which is a loopback address/) });
+    expect(result).toMatchObject({ ok: false, kind: 'retry', statusCode: null, error: expect.stringMatching(/^refused at connect time: rebind\.test resolves to a loopback address/) });
     expect(receiver.received).toEqual([]);
     expect(log.lines.join('\n')).toMatch(/webhook address refused at connect time/);
   });
@@ -194,7 +194,9 @@ describe('webhook address guard', () => {
   it('refuses every address of a name when one of them is private', async () => {
     const { t } = targets([], { resolveHost: async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }] });
     const parsed = await t.parse({ kind: 'webhook', url: 'https://two.test/h' }, '/target', null);
-    expect(parsed).toEqual({ ok: false, problems: [{ path: '/target/url', message: expect.stringMatching(/two\.test resolves to 10\.0\.0\.5, which is a private/) }] });
+    expect(parsed).toEqual({ ok: false, problems: [{ path: '/target/url', message: expect.stringMatching(/two\.test resolves to a private/) }] });
+    // What an internal name resolves to is not told.
+    expect(JSON.stringify(parsed)).not.toContain('10.0.0.5');
   });
 
   it('checks a literal address again when sending, against the allow-list of the day', async () => {

@@ -4,6 +4,9 @@ import { VellumError, forbiddenAddressReason, parseCidr, parseIp, cidrContains, 
 /** Host names that lead to a cloud's metadata service whatever they resolve to. */
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata']);
 
+/** A name that has not resolved by then is refused when a target is given (the request must not hang on DNS). */
+const RESOLVE_TIMEOUT_MS = 5_000;
+
 const HOST_NAME = /^(?=.{1,253}\.?$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 
 export interface ResolvedAddress {
@@ -72,7 +75,8 @@ export class WebhookAddressGuard {
     if (normalHost(hostname) === normalHost(address)) {
       return `${address} is ${why}; webhooks may not reach it unless delivery.webhookAllow (VELLUM_WEBHOOK_ALLOW) lists it`;
     }
-    return `${hostname} resolves to ${address}, which is ${why}; webhooks may not reach it unless delivery.webhookAllow (VELLUM_WEBHOOK_ALLOW) lists the host or the address`;
+    // The address itself is not told: a tenant must not learn what internal names resolve to by trying them.
+    return `${hostname} resolves to ${why}; webhooks may not reach it unless delivery.webhookAllow (VELLUM_WEBHOOK_ALLOW) lists the host or its address`;
   }
 
   /**
@@ -85,10 +89,17 @@ export class WebhookAddressGuard {
     if (METADATA_HOSTS.has(host)) return `${host} is a cloud metadata host; webhooks may not reach it unless delivery.webhookAllow (VELLUM_WEBHOOK_ALLOW) lists it`;
     if (parseIp(host) !== null) return this.addressProblem(host, host);
     let addresses: ResolvedAddress[];
+    let timer: NodeJS.Timeout | undefined;
     try {
-      addresses = await this.resolveHost(host);
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('DNS timeout'), { code: 'timed out' })), RESOLVE_TIMEOUT_MS);
+      });
+      addresses = await Promise.race([this.resolveHost(host), late]);
     } catch (e) {
-      return `${host} could not be resolved (${(e as { code?: string }).code ?? 'DNS error'})`;
+      const code = (e as { code?: unknown }).code;
+      return `${host} could not be resolved (${typeof code === 'string' ? code.slice(0, 32) : 'DNS error'})`;
+    } finally {
+      clearTimeout(timer);
     }
     if (addresses.length === 0) return `${host} could not be resolved (no addresses)`;
     for (const a of addresses) {
