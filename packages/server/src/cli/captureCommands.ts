@@ -5,9 +5,12 @@ import { CAPTURE_DEFAULTS, CAPTURE_OPERATIONS, quoteIdent } from '../capture/cap
 import type { CaptureOperation } from '../capture/captureSql.ts';
 import { CaptureWorker, CAPTURE_WORKER_DEFAULTS } from '../capture/CaptureWorker.ts';
 import { installCapture, uninstallCapture } from '../capture/installCapture.ts';
+import { hasScope } from '../auth/scopes.ts';
+import type { Scope } from '../auth/scopes.ts';
 import { CliError } from './CliError.ts';
 import type { CliIO } from './CliIO.ts';
 import { DEFAULT_URL, parseIntegerOption } from './connection.ts';
+import { VellumClient } from './VellumClient.ts';
 
 interface DbOptions {
   databaseUrl?: string;
@@ -121,11 +124,7 @@ export function addCaptureCommands(program: Command, io: CliIO): void {
       const key = options.key ?? io.env.VELLUM_KEY;
       if (key === undefined || key === '') throw new CliError('no API key: pass --key or set VELLUM_KEY');
       const url = options.url ?? io.env.VELLUM_URL ?? DEFAULT_URL;
-      try {
-        new URL(url);
-      } catch {
-        throw new CliError(`--url ${JSON.stringify(url)} is not a URL (e.g. http://127.0.0.1:7070)`);
-      }
+      const client = new VellumClient(url, key); // refuses a --url that is not a URL
       const duration = (flag: string, text: string | undefined, max: number): number | undefined => {
         if (text === undefined) return undefined;
         const ms = parseDuration(text);
@@ -136,8 +135,10 @@ export function addCaptureCommands(program: Command, io: CliIO): void {
       const pollMs = duration('--poll', options.poll, 60_000);
       const batchSize = parseIntegerOption('--batch-size', options.batchSize, 1, 1000);
       const schema = options.schema ?? CAPTURE_DEFAULTS.schema;
-      // Fail fast on a database without capture; once running, trouble is retried with backoff instead.
+      // Fail fast on a database without capture or a key that cannot do the job; once running, trouble is retried
+      // with backoff instead (so a Vellum that is down at start is waited for, not an error).
       await withClient(dbUrl, (db) => requireInstalled(db, schema));
+      await checkKey(client, io);
       const worker = new CaptureWorker({
         databaseUrl: dbUrl,
         url,
@@ -155,6 +156,20 @@ export function addCaptureCommands(program: Command, io: CliIO): void {
         `capture: stopped; recorded ${st.recorded}, duplicates ${st.duplicates}, folded ${st.foldedChanges} change(s) (${st.foldedRows} row(s) entirely), refused ${st.failedRows}\n`,
       );
     });
+}
+
+/** The worker records events and searches them for fold-in: a key without both scopes would retry forever. */
+async function checkKey(client: VellumClient, io: CliIO): Promise<void> {
+  let scopes: string[];
+  try {
+    scopes = (await client.keySelf()).scopes;
+  } catch (err) {
+    if (err instanceof CliError && (err.code === 'UNAUTHENTICATED' || err.code === 'FORBIDDEN')) throw err;
+    io.stderr.write(`capture: cannot check the key yet (${err instanceof Error ? err.message : String(err)}); starting anyway\n`);
+    return;
+  }
+  const missing = ['events:write', 'events:read'].filter((s) => !hasScope(scopes, s as Scope));
+  if (missing.length > 0) throw new CliError(`the key lacks ${missing.join(' and ')}: the worker records events and searches them for fold-in`);
 }
 
 async function requireInstalled(db: pg.Client, schema: string): Promise<void> {

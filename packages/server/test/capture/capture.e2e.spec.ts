@@ -9,6 +9,8 @@ import { generateApiKey } from '../../src/auth/generateApiKey.ts';
 import { CaptureWorker } from '../../src/capture/CaptureWorker.ts';
 import type { CaptureWorkerOptions } from '../../src/capture/CaptureWorker.ts';
 import { withAuditContext } from '../../../sdk/src/withAuditContext.ts';
+import { runCli } from '../../src/cli/runCli.ts';
+import { captureIO } from '../support/captureIO.ts';
 import { service } from '../support/services.ts';
 import { spawnServer, type RunningServer } from '../support/spawnServer.ts';
 import { captureFixture, eventually, recordEvent, storedEvents } from './captureFixture.ts';
@@ -302,5 +304,27 @@ describe.skipIf(!pgUrl)('change capture (real PostgreSQL, real server)', () => {
     expect(rows[0]!.error).toMatch(/actor\/id/);
     expect(await entityEvents(b)).toHaveLength(1);
     expect(await entityEvents(a)).toHaveLength(0);
+  });
+
+  it('refuses to start with a key that cannot both record and search, or that the server does not know', async () => {
+    fx = await captureFixture(pgUrl!);
+    const res = await fetch(`${server.url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'write only', scopes: ['events:write'] }),
+    });
+    const { secret } = (await res.json()) as { secret: string };
+    const run = async (k: string) => {
+      const io = captureIO({ VELLUM_KEY: k });
+      const code = await runCli(['capture', 'run', '--database-url', pgUrl!, '--schema', fx.schema, '--url', server.url], io);
+      return { code, err: io.err() };
+    };
+    const writeOnly = await run(secret);
+    expect(writeOnly.code).toBe(1);
+    expect(writeOnly.err).toContain('the key lacks events:read');
+    expect(writeOnly.err).not.toContain(secret);
+    const unknown = await run(generateApiKey());
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('UNAUTHENTICATED');
   });
 });
