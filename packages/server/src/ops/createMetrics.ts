@@ -18,6 +18,12 @@ export interface VellumMetrics {
   liveCatchingUp: Gauge<never>;
   liveEventsSent: Counter<'transport'>;
   liveLagClosed: Counter<never>;
+  deliveryLagPositions: Gauge<'subscription'>;
+  deliveryLagSeconds: Gauge<'subscription'>;
+  deliveryAttempts: Counter<'subscription' | 'outcome'>;
+  deliveryFailures: Counter<'subscription'>;
+  deliveryDeadLetters: Counter<'subscription'>;
+  deliveryBreakerState: Gauge<'subscription'>;
 }
 
 /**
@@ -119,6 +125,43 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Vellu
     liveLagClosed: new Counter({
       name: 'vellum_live_lag_closed_total',
       help: 'Live streams closed for falling more than live.maxLagEvents behind the head (told where to resume).',
+      registers: [registry],
+    }),
+    // Per subscription (at most limits × tenants series); each node reports the subscriptions it holds a lease on.
+    deliveryLagPositions: new Gauge({
+      name: 'vellum_delivery_lag_positions',
+      help: 'Log positions after a subscription\'s cursor (head minus cursor), by subscription id.',
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    deliveryLagSeconds: new Gauge({
+      name: 'vellum_delivery_lag_seconds',
+      help: 'Age of a subscription\'s oldest undelivered event (0 when caught up), by subscription id.',
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    deliveryAttempts: new Counter({
+      name: 'vellum_delivery_attempts_total',
+      help: 'Delivery attempts on this node by subscription id and outcome (delivered, failed, gone, dead-lettered; skipped: circuit breaker open).',
+      labelNames: ['subscription', 'outcome'],
+      registers: [registry],
+    }),
+    deliveryFailures: new Counter({
+      name: 'vellum_delivery_failures_total',
+      help: 'Delivery attempts on this node that failed (the receiver refused, timed out or was unreachable), by subscription id.',
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    deliveryDeadLetters: new Counter({
+      name: 'vellum_delivery_dead_letters_total',
+      help: 'Batches parked in dead letters after their last attempt, by subscription id.',
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    deliveryBreakerState: new Gauge({
+      name: 'vellum_delivery_breaker_state',
+      help: 'The circuit breaker of a subscription\'s endpoint as this node sees it: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['subscription'],
       registers: [registry],
     }),
   };
