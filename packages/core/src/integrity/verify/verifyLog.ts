@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../../event/types.ts';
 import type { NoteVerifierKey } from '../checkpoint/signedCheckpoint.ts';
 import { appendToFrontier, emptyFrontier, frontierRoot, merkleHashesEqual, merkleHashToHex, parseFrontier, parseMerkleHashHex, type MerkleFrontier } from '../merkle/index.ts';
+import { extendFrontier } from '../../retention/extendFrontier.ts';
 import { hashEvent } from '../sealEvent.ts';
 import { checkpointTarget } from './checkpointTarget.ts';
 import { PositionTracker, type MissingRange } from './positionTracker.ts';
@@ -17,8 +18,8 @@ export interface LogVerificationReport {
   tenant: string;
   /** Events read. */
   events: number;
-  /** Positions 1..prunedThrough were removed by retention and the check started from their recorded frontier (0: none). */
-  prunedThrough: number;
+  /** Present for a pruned log: positions 1..prunedThrough were removed by retention, and the check started from their recorded frontier. */
+  prunedThrough?: number;
   /** The root of the tree over every event read (lowercase hex). */
   rootHash: string;
   /** The checkpoint checked against, if one was given: its size, and whether the log's root at that size matched. */
@@ -43,6 +44,12 @@ export interface VerifyLogOptions {
    * prunedThrough + 1, and its root is the frontier extended by the retained events.
    */
   start?: { prunedThrough: number; frontier: readonly string[] };
+  /**
+   * For a log that stops short of the checkpoint on purpose (a retention archive): the compact range of the leaves
+   * after the last event read up to `treeSize` (lowercase hex, compactRangeIds(last, treeSize) left to right), as
+   * the prune recorded it. The root at `treeSize` is then the log's frontier joined with it.
+   */
+  end?: { treeSize: number; hashes: readonly string[] };
 }
 
 const PROGRESS_EVERY = 5000;
@@ -117,6 +124,16 @@ export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<St
   positions.finish();
   if (onProgress !== undefined && count % PROGRESS_EVERY !== 0) onProgress(count);
 
+  if (options.end !== undefined && rootAtCheckpoint === null && options.end.treeSize === checkAt) {
+    const hashes = options.end.hashes.map((h) => parseMerkleHashHex(h));
+    try {
+      if (hashes.some((h) => h === undefined)) throw new RangeError('a hash of the range is not 64 lowercase hex digits');
+      rootAtCheckpoint = frontierRoot(extendFrontier(frontier, options.end.treeSize, hashes as Buffer[]));
+    } catch (error) {
+      problems.add({ position: null, problem: `the range after the last event (to size ${options.end.treeSize}) does not fit the log read: ${(error as Error).message}` });
+    }
+  }
+
   let checkpoint: LogVerificationReport['checkpoint'] = null;
   if (target !== null && !target.ok) checkpoint = { treeSize: target.treeSize, signatureValid: false, rootMatches: false };
   if (target?.ok === true) {
@@ -137,7 +154,7 @@ export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<St
   }
 
   const listed = problems.list();
-  return { tenant, events: count, prunedThrough, rootHash: merkleHashToHex(frontierRoot(frontier)), checkpoint, problems: listed, ok: listed.length === 0 };
+  return { tenant, events: count, ...(prunedThrough > 0 ? { prunedThrough } : {}), rootHash: merkleHashToHex(frontierRoot(frontier)), checkpoint, problems: listed, ok: listed.length === 0 };
 }
 
 /** The leaf for this event: its hash recomputed from content. The stored hash is only compared against. */
