@@ -14,6 +14,8 @@ export interface VellumMetrics {
   leavesIntegrated: Counter<never>;
   checkpointsSigned: Counter<never>;
   integrityErrors: Counter<'task'>;
+  retentionPrunedEvents: Counter<never>;
+  retentionRuns: Counter<'outcome'>;
   liveConnections: Gauge<'transport'>;
   liveCatchingUp: Gauge<never>;
   liveEventsSent: Counter<'transport'>;
@@ -97,6 +99,17 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Vellu
     checkpointsSigned: new Counter({
       name: 'vellum_checkpoints_signed_total',
       help: 'Checkpoints this node signed and saved.',
+      registers: [registry],
+    }),
+    retentionPrunedEvents: new Counter({
+      name: 'vellum_retention_pruned_events_total',
+      help: 'Events this node removed by applying retention policies.',
+      registers: [registry],
+    }),
+    retentionRuns: new Counter({
+      name: 'vellum_retention_runs_total',
+      help: 'Retention runs on this node, by outcome (pruned, nothing, failed).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     integrityErrors: new Counter({
