@@ -33,6 +33,12 @@ export function commonChecks(input: Record<string, unknown>, known: readonly str
 /** A stored target's retry schedule (null: the server's). */
 export const storedSchedule = (target: SubscriptionTargetRecord): string[] | null => (Array.isArray(target.retrySchedule) ? (target.retrySchedule as string[]) : null);
 
+/** The schedule in a view: present only when the target has its own (absent means the server's). */
+export const scheduleView = (target: SubscriptionTargetRecord): { retrySchedule?: string[] } => {
+  const schedule = storedSchedule(target);
+  return schedule === null ? {} : { retrySchedule: schedule };
+};
+
 /** A list of strings from input, every problem reported. */
 export function stringList(value: unknown, path: string, problems: ErrorDetail[], what: string): string[] {
   if (value === undefined) return [];

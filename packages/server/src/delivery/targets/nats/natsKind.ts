@@ -1,7 +1,7 @@
 import { connect, type NatsConnection, type JetStreamClient } from 'nats';
 import { parseTemplate, templateValue, type ErrorDetail, type StoredEvent, type Template } from '@vellum/core';
 import type { DeliveryResult, DeliveryTarget, ParsedTarget } from '../../DeliveryTarget.ts';
-import { commonChecks, snippet, storedSchedule, type TargetKind, type TargetLog } from '../targetKind.ts';
+import { commonChecks, snippet, storedSchedule, scheduleView, type TargetKind, type TargetLog } from '../targetKind.ts';
 
 export interface NatsKindOptions {
   /** null: the server has no NATS, so `nats` targets are refused. */
@@ -86,7 +86,7 @@ export function natsKind(options: NatsKindOptions): TargetKind {
       return { ok: true, target: { kind: 'nats', subject: input.subject as string, ...(retrySchedule === undefined ? {} : { retrySchedule }) } };
     },
 
-    view: (target) => ({ kind: 'nats', subject: target.subject, retrySchedule: storedSchedule(target) }),
+    view: (target) => ({ kind: 'nats', subject: target.subject, ...scheduleView(target) }),
 
     open(target): DeliveryTarget {
       const parsed = parseTemplate(String(target.subject));

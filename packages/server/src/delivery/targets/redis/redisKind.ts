@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { parseTemplate, renderTemplate, type ErrorDetail, type StoredEvent, type Template } from '@vellum/core';
 import type { DeliveryResult, DeliveryTarget, ParsedTarget } from '../../DeliveryTarget.ts';
-import { commonChecks, snippet, stringList, storedSchedule, type TargetKind, type TargetLog } from '../targetKind.ts';
+import { commonChecks, snippet, stringList, storedSchedule, scheduleView, type TargetKind, type TargetLog } from '../targetKind.ts';
 
 export interface RedisKindOptions {
   /** null: the server has no Redis, so `redis` targets are refused. */
@@ -121,7 +121,7 @@ export function redisKind(options: RedisKindOptions): TargetKind {
       return { ok: true, target: { kind: 'redis', keys, tags, ...(retrySchedule === undefined ? {} : { retrySchedule }) } };
     },
 
-    view: (target) => ({ kind: 'redis', keys: target.keys ?? [], tags: target.tags ?? [], retrySchedule: storedSchedule(target) }),
+    view: (target) => ({ kind: 'redis', keys: target.keys ?? [], tags: target.tags ?? [], ...scheduleView(target) }),
 
     open(target): DeliveryTarget {
       const compile = (list: unknown): Template[] =>

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { parseIp, type ErrorDetail, type SubscriptionTargetRecord } from '@vellum/core';
 import type { DeliveryBatch, DeliveryResult, DeliveryTarget, ParsedTarget } from '../../DeliveryTarget.ts';
 import { VERSION } from '../../../version.ts';
-import { commonChecks, snippet, storedSchedule, type TargetKind, type TargetLog } from '../targetKind.ts';
+import { commonChecks, snippet, storedSchedule, scheduleView, type TargetKind, type TargetLog } from '../targetKind.ts';
 import { normalHost, WebhookAddressRefused, type WebhookAddressGuard } from './WebhookAddressGuard.ts';
 import { generateWebhookSecret, secretView, signatureHeader, validSecrets, webhookSecretProblem, type WebhookSecret, type WebhookTargetRecord } from './webhookSecrets.ts';
 
@@ -184,7 +184,7 @@ export function webhookKind(options: WebhookKindOptions): TargetKind {
     view(target) {
       const record = target as WebhookTargetRecord;
       const secrets = Array.isArray(record.secrets) ? validSecrets(record.secrets, clock()) : [];
-      return { kind: 'webhook', url: record.url, secrets: secrets.map(secretView), retrySchedule: storedSchedule(target) };
+      return { kind: 'webhook', url: record.url, secrets: secrets.map(secretView), ...scheduleView(target) };
     },
 
     open(target): DeliveryTarget {
