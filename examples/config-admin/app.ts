@@ -7,6 +7,7 @@
  *   curl -X PUT localhost:3000/companies/123/config -H 'x-user-id: 5' -H 'content-type: application/json' \
  *        -d '{"hours_before":48,"api_key":"sk_live_1234567890abcdef"}'
  */
+import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import { createClient, diff, vellumFastify } from '@vellum/sdk';
 
@@ -22,7 +23,8 @@ export function buildConfigAdmin(options: { url: string; apiKey: string; outbox?
   // With an outbox file, record() returns once the event is safe on disk; the flusher delivers it.
   const vellum = createClient({ url: options.url, apiKey: options.apiKey, ...(options.outbox === undefined ? {} : { outbox: options.outbox }) });
   const configs = new Map<string, CompanyConfig>();
-  const app = Fastify();
+  // allErrors: a bad request lists every problem, not just the first.
+  const app = Fastify({ ajv: { customOptions: { allErrors: true } } });
 
   app.register(
     vellumFastify(vellum, {
@@ -84,7 +86,7 @@ export function buildConfigAdmin(options: { url: string; apiKey: string; outbox?
   return app;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const apiKey = process.env.VELLUM_KEY;
   if (apiKey === undefined) throw new Error('set VELLUM_KEY to a key with events:write');
   const app = buildConfigAdmin({ url: process.env.VELLUM_URL ?? 'http://127.0.0.1:7070', apiKey, outbox: process.env.OUTBOX ?? './config-admin-outbox.db' });

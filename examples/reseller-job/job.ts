@@ -10,6 +10,7 @@
  * It creates the schema `reseller_demo`, installs capture (as `vellum capture install` does), runs the capture
  * worker in-process (as `vellum capture run` does), prints the trail of each reseller and drops the schema.
  */
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createClient } from '@vellum/sdk';
 // Exported from @vellum/sdk once its index lists it.
@@ -91,7 +92,7 @@ export async function runResellerDemo(options: { url: string; apiKey: string; da
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const apiKey = process.env.VELLUM_KEY;
   if (apiKey === undefined) throw new Error('set VELLUM_KEY to a key with events:write and events:read');
   await runResellerDemo({
