@@ -152,12 +152,14 @@ const FORBIDDEN: readonly { cidr: Cidr; why: string }[] = [
   range('::1/128', 'a loopback address'),
   range('fc00::/7', 'a unique-local (private) address'),
   range('fe80::/10', 'a link-local address'),
+  range('fec0::/10', 'a site-local (private) address'),
   range('ff00::/8', 'a multicast address'),
 ];
 
 /**
  * The IPv4 address an IPv6 address carries and that a host may route to as IPv4: IPv4-compatible (`::a.b.c.d`),
- * NAT64 (`64:ff9b::a.b.c.d`) and 6to4 (`2002:AABB:CCDD::`). IPv4-mapped needs no unwrapping (it is our IPv4 form).
+ * IPv4-translated (`::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) and 6to4 (`2002:AABB:CCDD::`). IPv4-mapped
+ * needs no unwrapping (it is our IPv4 form).
  */
 function embeddedIpv4(ip: IpBytes): IpBytes | null {
   const v4 = (a: number, b: number, c: number, d: number): IpBytes => Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d]);
@@ -166,7 +168,8 @@ function embeddedIpv4(ip: IpBytes): IpBytes | null {
   // `::` and `::1` themselves are not IPv4-compatible addresses.
   if (zeros && (ip[12]! | ip[13]! | ip[14]!) !== 0) return v4(ip[12]!, ip[13]!, ip[14]!, ip[15]!);
   const nat64 = [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
-  if (nat64.every((b, i) => ip[i] === b)) return v4(ip[12]!, ip[13]!, ip[14]!, ip[15]!);
+  const translated = [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
+  if (nat64.every((b, i) => ip[i] === b) || translated.every((b, i) => ip[i] === b)) return v4(ip[12]!, ip[13]!, ip[14]!, ip[15]!);
   if (ip[0] === 0x20 && ip[1] === 0x02) return v4(ip[2]!, ip[3]!, ip[4]!, ip[5]!);
   return null;
 }

@@ -92,6 +92,8 @@ describe('forbiddenAddressReason', () => {
     expect(forbiddenAddressReason(ip('::127.0.0.1'))).toMatch(/loopback.*inside an IPv6/);
     expect(forbiddenAddressReason(ip('64:ff9b::10.0.0.1'))).toMatch(/private.*inside an IPv6/);
     expect(forbiddenAddressReason(ip('2002:7f00:1::'))).toMatch(/loopback.*inside an IPv6/);
+    expect(forbiddenAddressReason(ip('::ffff:0:127.0.0.1'))).toMatch(/loopback.*inside an IPv6/);
+    expect(forbiddenAddressReason(ip('fec0::1'))).toMatch(/site-local/);
   });
 
   it('lets public addresses through', () => {

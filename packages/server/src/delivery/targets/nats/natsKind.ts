@@ -48,6 +48,7 @@ export function natsKind(options: NatsKindOptions): TargetKind {
   /** The connection, opened on first use; a failed attempt is forgotten so the next delivery tries again. */
   function jetstream(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
     if (url === null) return Promise.reject(new Error('the server has no NATS (nats.url)'));
+    if (closed) return Promise.reject(new Error('delivery targets are closed'));
     if (connection === null) {
       connection = connect({ servers: url, name: 'vellum-delivery', timeout: Math.min(10_000, requestTimeoutMs), reconnect: true, maxReconnectAttempts: -1 }).then(
         (nc) => {

@@ -77,10 +77,12 @@ function parseTemplates(values: string[], at: string, problems: ErrorDetail[]): 
 export function redisKind(options: RedisKindOptions): TargetKind {
   const { url, requestTimeoutMs, log } = options;
   let client: InvalidatingRedis | null = null;
+  let closed = false;
 
   /** The client, made on first use; ioredis reconnects by itself after a drop. */
   function redis(): InvalidatingRedis {
     if (url === null) throw new Error('the server has no Redis (redis.url)');
+    if (closed) throw new Error('delivery targets are closed');
     if (client === null) {
       const c = new Redis(url, {
         lazyConnect: true,
@@ -181,6 +183,7 @@ export function redisKind(options: RedisKindOptions): TargetKind {
     },
 
     async close() {
+      closed = true;
       const c = client;
       client = null;
       if (c === null) return;
