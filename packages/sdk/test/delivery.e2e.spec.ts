@@ -76,7 +76,7 @@ describe('the outbox client', () => {
     await proxy.close();
   });
 
-  it('keeps events while the server is down and delivers them once it is back', async () => {
+  it('keeps events while the server is down and delivers them once it is back', { timeout: 90_000 }, async () => {
     const errors: Error[] = [];
     const client = open({ onError: (e) => errors.push(e) });
     await vellum.stop();
@@ -88,7 +88,7 @@ describe('the outbox client', () => {
     } finally {
       await vellum.start();
     }
-    await client.flush({ timeoutMs: 15_000 });
+    await client.flush({ timeoutMs: 30_000 });
     const stored = await vellum.allEvents({ type: 'outage.event' });
     expect(stored.map((e) => e.data?.['i'])).toEqual([...Array(25).keys()]);
   });

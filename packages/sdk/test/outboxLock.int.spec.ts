@@ -24,7 +24,7 @@ describe('the outbox lock', () => {
     await reopened.close({ timeoutMs: 0 });
   });
 
-  it('refuses another process while one holds the file, and frees it when that process is killed', async () => {
+  it('refuses another process while one holds the file, and frees it when that process is killed', { timeout: 90_000 }, async () => {
     const file = path.join(dir, 'two-processes.db');
     const holder = runRecorder([url, 'k', file, 'lock', '0', '0', 'hold']);
     await holder.waitFor(/^open$/m);

@@ -38,6 +38,8 @@ export class Flusher {
   private interruptPause: (() => void) | undefined;
   private urgent = false;
   private readonly progress = new Set<() => void>();
+  /** Aborts the request in flight on stop(): its batch stays in the outbox and its resend is deduplicated. */
+  private readonly abort = new AbortController();
   private readonly loop: Promise<void>;
 
   constructor(
@@ -68,6 +70,7 @@ export class Flusher {
     this.stopped = true;
     this.kick();
     this.interruptPause?.();
+    this.abort.abort();
     this.notifyProgress();
     await this.loop;
   }
@@ -146,7 +149,7 @@ export class Flusher {
     let results: { events: AppendResult[] } | undefined;
     let failure: unknown;
     try {
-      results = await this.http.request<{ events: AppendResult[] }>('POST', '/v1/events', `{"events":[${batch.map((r) => r.body).join(',')}]}`);
+      results = await this.http.request<{ events: AppendResult[] }>('POST', '/v1/events', `{"events":[${batch.map((r) => r.body).join(',')}]}`, this.abort.signal);
     } catch (e) {
       failure = e;
     }

@@ -26,6 +26,8 @@ export class OutboxClient extends ClientBase implements VellumClient {
   private writeScheduled = false;
   private writesDone: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The outbox file is shut: close() finished. */
+  private finished = false;
   private closing: Promise<CloseResult> | undefined;
   readonly deadLetters: DeadLetters;
 
@@ -36,7 +38,7 @@ export class OutboxClient extends ClientBase implements VellumClient {
     this.flusher = new Flusher(this.outbox, http, options, (n) => { this.pending -= n; });
     const outbox = this.outbox;
     const open = (): void => {
-      if (this.closed) throw new VellumRecordError('CLOSED', 'The client is closed; open a new one on the outbox to manage its dead letters');
+      if (this.finished) throw new VellumRecordError('CLOSED', 'The client is closed; open a new one on the outbox to manage its dead letters');
     };
     this.deadLetters = {
       list: (o) => { open(); return outbox.listDeadLetters(Math.min(Math.max(o?.limit ?? 100, 1), 10_000)); },
@@ -95,7 +97,7 @@ export class OutboxClient extends ClientBase implements VellumClient {
 
   async flush(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.writesDone;
-    if (this.closed && this.closing === undefined) return;
+    if (this.finished) return;
     const target = this.outbox.maxSeq();
     const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
     for (;;) {
@@ -111,7 +113,7 @@ export class OutboxClient extends ClientBase implements VellumClient {
         await Promise.race([progress, new Promise<void>((r) => { timer = setTimeout(r, left); })]);
         clearTimeout(timer);
       }
-      if (this.closed && this.closing === undefined) return;
+      if (this.finished) return;
     }
   }
 
@@ -132,6 +134,7 @@ export class OutboxClient extends ClientBase implements VellumClient {
     await this.flusher.stop();
     const pending = this.outbox.pendingCount();
     this.outbox.close();
+    this.finished = true;
     return { drained, pending };
   }
 
@@ -140,7 +143,7 @@ export class OutboxClient extends ClientBase implements VellumClient {
     return {
       pending: this.pending + this.queue.length,
       inFlight: s.inFlight,
-      deadLetters: this.closed && this.closing === undefined ? 0 : this.outbox.deadLetterCount(),
+      deadLetters: this.finished ? 0 : this.outbox.deadLetterCount(),
       lastError: s.lastError,
       lastFlushAt: s.lastFlushAt,
     };

@@ -20,7 +20,7 @@ export class VellumHttp {
     this.base = options.url.replace(/\/+$/, '');
   }
 
-  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json' };
     if (this.options.tenant !== undefined) headers['vellum-tenant'] = this.options.tenant;
     let payload: string | undefined;
@@ -34,7 +34,7 @@ export class VellumHttp {
         method,
         headers,
         ...(payload === undefined ? {} : { body: payload }),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: signal === undefined ? AbortSignal.timeout(this.options.requestTimeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),
       });
     } catch (e) {
       const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : undefined;
