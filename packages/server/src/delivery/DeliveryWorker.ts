@@ -573,7 +573,10 @@ export class DeliveryWorker implements DeliveryService {
       leaves = true;
     } else {
       const schedule = this.#scheduleMs(typeof target === 'string' ? null : target.retrySchedule);
-      const wait = nextRetryDelayMs({ scheduleMs: schedule, attemptsMade: attempt, retryAfterMs: result.retryAfterMs, random: this.#random });
+      // A batch resumed after it paused on exhaustion gets the whole schedule again: attempts count in rounds of
+      // schedule length + 1, and each round ends in the exhaustion rule.
+      const inRound = ((attempt - 1) % (schedule.length + 1)) + 1;
+      const wait = nextRetryDelayMs({ scheduleMs: schedule, attemptsMade: inRound, retryAfterMs: result.retryAfterMs, random: this.#random });
       if (wait !== null) {
         outcome = 'failed';
         changes = { pending: { ...pending, attempts: attempt, nextAttemptAt: iso(now + wait), lastError: result.error } };

@@ -331,6 +331,15 @@ describe('DeliveryWorker: gone and exhausted', () => {
     now += 3_600_000;
     await run(w);
     expect(receiver().sent).toHaveLength(2);
+
+    // Resumed by a user: the same batch again, with the whole schedule before it pauses again.
+    await store.subscriptions.updateSubscription(TENANT, sub.id, after.revision, { status: 'active', statusReason: null }, new Date(now).toISOString());
+    await run(w);
+    expect(receiver().sent.at(-1)).toMatchObject({ messageId: receiver().sent[0]?.messageId, attempt: 3 });
+    expect(await get(sub.id)).toMatchObject({ status: 'active', pending: { attempts: 3 } });
+    now += 1_000;
+    await run(w);
+    expect(await get(sub.id)).toMatchObject({ status: 'paused', pending: { attempts: 4 } });
   });
 });
 
