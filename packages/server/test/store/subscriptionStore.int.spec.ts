@@ -35,6 +35,12 @@ testSubscriptionStore('SqliteEventStore', async () => {
   };
 });
 
+// ':memory:' has no writer thread: writes run inline on the one connection, nothing cloned on the way.
+testSubscriptionStore('SqliteEventStore in memory', async () => {
+  const store = openSqliteStore({ path: ':memory:' });
+  return { store: store.subscriptions, close: () => store.close() };
+});
+
 // A fresh schema per test; the twin is a second node's store (its own pool) on the same schema.
 describe.skipIf(!pg)('PostgreSQL subscription store', () => {
   const url = pg as string;

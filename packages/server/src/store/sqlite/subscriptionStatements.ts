@@ -182,7 +182,9 @@ export class SqliteSubscriptionStatements {
       if (next.name !== current.name && this.#statements.get(SQL.nameTaken).get(tenant, next.name, id) !== undefined) return 'conflict';
       const [, , name, filter, target, status, reason, cursor, pending, revision, , updatedAt] = rowValues(next);
       this.#statements.get(SQL.update).run(name, filter, target, status, reason, cursor, pending, revision, updatedAt, id, tenant, expectedRevision);
-      return next;
+      // Read back rather than return `next`: with an inline writer (':memory:') nothing is cloned between caller and
+      // writer, and `next` would share the caller's filter and target objects.
+      return this.getSubscription(tenant, id);
     });
   }
 
