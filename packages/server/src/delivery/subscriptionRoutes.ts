@@ -6,7 +6,7 @@ import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
 import { pooledRandom } from '../ingest/pooledRandom.ts';
 import type { SecurityEventSpec } from '../audit/securityEvent.ts';
 import {
-  failIfAny, parseCreateSubscription, parseLimit, parsePurgeDeadLetters, parseReplay, parseRetryDeadLetters, parseRotateSecret,
+  failIfAny, parseCreateSubscription, parseLimit, parseNoOptions, parsePurgeDeadLetters, parseReplay, parseRetryDeadLetters, parseRotateSecret,
   parseUpdateSubscription,
 } from '../subscriptions/parseSubscriptionRequests.ts';
 import { resolveStartPoint } from '../subscriptions/resolveStartPoint.ts';
@@ -44,6 +44,10 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
   const idOf = (request: FastifyRequest): string => (request.params as { id: string }).id;
   const find = (request: FastifyRequest) => findSubscription(subs, request.auth.tenant, idOf(request));
   const audit = (request: FastifyRequest, spec: SecurityEventSpec) => app.audit.record(request, spec);
+  /** Tells this node's worker there is work; a node with delivery.enabled false delivers nothing, so is not woken. */
+  const wake = (): void => {
+    if (app.vellumConfig.delivery.enabled) app.delivery.wake();
+  };
   /** A status change by a user (pause, resume): no-op when already so. */
   const setStatus = (request: FastifyRequest, status: 'active' | 'paused') =>
     updateSubscription(subs, request.auth.tenant, idOf(request), iso, (current) =>
@@ -82,7 +86,7 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
       });
     }
     await audit(request, auditSpec(record, 'created', 'create', { filter: record.filter, cursor }));
-    app.delivery.wake();
+    wake();
     const secret = generatedWebhookSecret(input.target, record.target);
     return reply.code(201).send({ subscription: view(record), ...(secret === null ? {} : { secret, notice: SECRET_NOTICE }) });
   });
@@ -101,16 +105,30 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
 
   app.patch('/v1/subscriptions/:id', { config: { scope }, schema: schemas.update }, async (request) => {
     const parsed = parseUpdateSubscription(request.body);
-    failIfAny(parsed.details);
     const input = parsed.value;
+    // The target is checked against the stored one (whose secrets it keeps) before anything is written, so its
+    // problems join the others in one answer.
+    const first = await find(request);
+    const details: ErrorDetail[] = [...parsed.details];
+    let checked: { revision: number; target: SubscriptionRecord['target'] } | null = null;
+    if (input.target !== undefined) {
+      const t = await app.deliveryTargets.parse(input.target, '/target', first.target);
+      if (t.ok) checked = { revision: first.revision, target: t.target };
+      else details.push(...t.problems);
+    }
+    failIfAny(details);
     const { before, after, changed } = await updateSubscription(subs, request.auth.tenant, idOf(request), iso, async (current) => {
       const changes: SubscriptionChanges = {};
       if (input.name !== undefined && input.name !== current.name) changes.name = input.name;
       if (input.filter !== undefined) changes.filter = input.filter;
       if (input.target !== undefined) {
-        const t = await app.deliveryTargets.parse(input.target, '/target', current.target);
-        if (!t.ok) failIfAny(t.problems);
-        else changes.target = t.target;
+        // Checked afresh only when the subscription changed meanwhile (a rotation may have changed its secrets).
+        if (checked === null || checked.revision !== current.revision) {
+          const t = await app.deliveryTargets.parse(input.target, '/target', current.target);
+          if (!t.ok) failIfAny(t.problems);
+          else checked = { revision: current.revision, target: t.target };
+        }
+        changes.target = checked!.target;
       }
       return Object.keys(changes).length === 0 ? null : changes;
     });
@@ -120,7 +138,7 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
         ...(input.name !== undefined && before.name !== after.name ? { previousName: before.name } : {}),
         ...(input.target !== undefined ? { previousTargetKind: before.target.kind } : {}),
       }));
-      if (input.target !== undefined || input.filter !== undefined) app.delivery.wake();
+      if (input.target !== undefined || input.filter !== undefined) wake();
     }
     return view(after);
   });
@@ -133,16 +151,18 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
   });
 
   app.post('/v1/subscriptions/:id/pause', { config: { scope }, schema: schemas.pause }, async (request) => {
+    parseNoOptions(request.body);
     const { after, changed } = await setStatus(request, 'paused');
     if (changed) await audit(request, auditSpec(after, 'paused', 'pause'));
     return view(after);
   });
 
   app.post('/v1/subscriptions/:id/resume', { config: { scope }, schema: schemas.resume }, async (request) => {
+    parseNoOptions(request.body);
     const { before, after, changed } = await setStatus(request, 'active');
     if (changed) {
       await audit(request, auditSpec(after, 'resumed', 'resume', { previousStatus: before.status, previousStatusReason: before.statusReason }));
-      app.delivery.wake();
+      wake();
     }
     return view(after);
   });
@@ -157,7 +177,7 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
       previousCursor: before.cursor, cursor, ...(point.kind === 'time' ? { time: point.time } : {}),
       ...(before.pending === null ? {} : { droppedPending: { fromPosition: before.pending.fromPosition, toPosition: before.pending.toPosition } }),
     }));
-    app.delivery.wake();
+    wake();
     return view(after);
   });
 

@@ -43,7 +43,7 @@ export function failIfAny(details: readonly ErrorDetail[]): void {
 function asObject(body: unknown, allowed: readonly string[], details: ErrorDetail[], optional: boolean): Record<string, unknown> {
   if ((body === undefined || body === null) && optional) return {};
   if (!isPlainObject(body)) {
-    details.push({ path: '', message: `must be a JSON object${allowed.length > 0 ? ` with ${allowed.join(', ')}` : ''}` });
+    details.push({ path: '', message: allowed.length > 0 ? `must be a JSON object with ${allowed.join(', ')}` : 'must be empty or {}: this request takes no options' });
     return {};
   }
   reportUnknownProperties(body, allowed, '', details);
@@ -132,6 +132,13 @@ export function parseUpdateSubscription(body: unknown): Parsed<UpdateSubscriptio
   }
   if (o.target !== undefined) value.target = o.target;
   return { value, details };
+}
+
+/** POST .../pause and .../resume take no options: no body, null or `{}`. */
+export function parseNoOptions(body: unknown): void {
+  const details: ErrorDetail[] = [];
+  asObject(body, [], details, true);
+  failIfAny(details);
 }
 
 /** POST .../replay: `{ position }` or `{ time }`. */

@@ -179,6 +179,9 @@ export function describeSubscriptionApi(label: string, factory: StoreFactory): v
       expect(bad.statusCode).toBe(400);
       const paths = (bad.json().error.details as Array<{ path: string }>).map((d) => d.path);
       expect(paths).toEqual(expect.arrayContaining(['/name', '/filter/minSeverity', '/cursor']));
+      expect(paths.some((p) => p.startsWith('/target'))).toBe(true);
+      const badUrl = await call('PATCH', url, acme(), { name: 'x'.repeat(101), target: { kind: 'webhook', url: 'http://169.254.169.254/latest' } });
+      expect((badUrl.json().error.details as Array<{ path: string }>).map((d) => d.path).sort()).toEqual(['/name', '/target/url']);
       expect((await call('PATCH', url, acme(), {})).statusCode).toBe(400);
       expect((await call('GET', url, acme())).json().name).toBe('patched');
     });
@@ -190,6 +193,10 @@ export function describeSubscriptionApi(label: string, factory: StoreFactory): v
       expect(paused.statusCode).toBe(200);
       expect(paused.json()).toMatchObject({ status: 'paused', statusReason: null });
       expect((await call('POST', `${url}/resume`, acme(), {})).json()).toMatchObject({ status: 'active' });
+      const withOptions = await call('POST', `${url}/pause`, acme(), { reason: 'x' });
+      expect(withOptions.statusCode).toBe(400);
+      expect(withOptions.json().error.details).toEqual([{ path: '/reason', message: expect.any(String) }]);
+      expect((await call('GET', url, acme())).json().status).toBe('active');
 
       // As the worker leaves it after a 410 Gone.
       const current = (await t.store.subscriptions.getSubscription('acme', subscription.id))!;
