@@ -28,7 +28,7 @@ export type SelfView =
   | { kind: 'viewer'; tenant: string; scopes: string[]; restriction: Record<string, unknown> | null };
 
 export interface SendOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   params?: URLSearchParams;
   /** Sent as JSON. */
   body?: unknown;
