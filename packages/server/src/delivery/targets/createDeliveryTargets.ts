@@ -28,6 +28,22 @@ const unusable = (error: string): DeliveryTarget => ({
   deliver: async () => ({ ok: false, kind: 'retry', error, statusCode: null, retryAfterMs: null }),
 });
 
+/** A sender whose unexpected throw (a bug, a damaged record) is a failed attempt in words, as the seam promises. */
+function guarded(sender: DeliveryTarget, log: TargetLog): DeliveryTarget {
+  return {
+    endpoint: sender.endpoint,
+    retrySchedule: sender.retrySchedule,
+    async deliver(batch, signal) {
+      try {
+        return await sender.deliver(batch, signal);
+      } catch (e) {
+        log.error({ subscription: batch.subscription.id, endpoint: sender.endpoint, error: e instanceof Error ? e.name : 'error' }, 'a delivery target failed unexpectedly');
+        return { ok: false, kind: 'retry', error: 'the target failed unexpectedly; see the server log', statusCode: null, retryAfterMs: null };
+      }
+    },
+  };
+}
+
 /**
  * The secret to show once after a create or update: the webhook's current secret when `parse` made or took a new
  * one (not kept from `previous`); null otherwise. The API answers it in that response only, as with API keys.
@@ -81,7 +97,7 @@ export function createDeliveryTargets(options: DeliveryTargetsOptions): Delivery
       // A stored target this server cannot use (a newer kind, a damaged record) fails its deliveries, in words,
       // instead of throwing into the worker.
       try {
-        if (kind !== null) return kind.open(target);
+        if (kind !== null) return guarded(kind.open(target), options.log);
       } catch (e) {
         options.log.error({ kind: target.kind, error: e instanceof Error ? e.name : 'error' }, 'a stored delivery target could not be opened');
       }

@@ -65,6 +65,15 @@ describe('createDeliveryTargets', () => {
     expect(log.lines.join('\n')).toMatch(/could not be opened/);
   });
 
+  it('turns a throw inside a sender into a failed attempt', async () => {
+    const { t, log } = targets();
+    const damaged = t.open({ kind: 'webhook', url: 'http://127.0.0.1:9/h', secrets: 'not a list' } as never);
+    expect(await damaged.deliver(testBatch([testEvent(1)]), AbortSignal.timeout(1000))).toEqual({
+      ok: false, kind: 'retry', error: 'the target failed unexpectedly; see the server log', statusCode: null, retryAfterMs: null,
+    });
+    expect(log.lines.join('\n')).toMatch(/failed unexpectedly/);
+  });
+
   it('refuses to open anything once closed', async () => {
     const { t } = targets();
     await t.close();
