@@ -1,6 +1,6 @@
 import { matchesFilter } from '@vellum/core';
 import type { EventFilter, StoredEvent } from '@vellum/core';
-import type { TailConsumer, TenantTail } from './TenantTail.ts';
+import type { BatchMemo, TailConsumer, TenantTail } from './TenantTail.ts';
 
 /** Where a consumer's events go: an SSE response or a WebSocket. */
 export interface LiveSink {
@@ -46,6 +46,8 @@ const CATCH_UP_PAGE = 500;
  */
 export class LiveConsumer implements TailConsumer {
   readonly #o: LiveConsumerOptions;
+  /** Consumers with equal filters share one match pass per batch (BatchMemo). */
+  readonly #filterKey: string;
   /** Every event ≤ cursor is written, queued, or did not match the filter. */
   #cursor: number;
   /** Every event ≤ sentThrough is written (or did not match): where a client resumes from. */
@@ -60,6 +62,7 @@ export class LiveConsumer implements TailConsumer {
 
   constructor(options: LiveConsumerOptions) {
     this.#o = options;
+    this.#filterKey = JSON.stringify(options.filter);
     this.#cursor = options.start;
     this.#sentThrough = options.start;
     options.onModeChange(true);
@@ -79,11 +82,18 @@ export class LiveConsumer implements TailConsumer {
   }
 
   /** From the tail: consecutive events ending at `through`. */
-  deliver(events: readonly StoredEvent[], through: number): void {
+  deliver(events: readonly StoredEvent[], through: number, memo?: BatchMemo): void {
     if (this.#closed) return;
-    for (const event of events) {
+    let matches = memo?.get(this.#filterKey);
+    if (memo !== undefined && matches === undefined) {
+      matches = new Uint8Array(events.length);
+      for (let i = 0; i < events.length; i += 1) matches[i] = matchesFilter(events[i]!, this.#o.filter) ? 1 : 0;
+      memo.set(this.#filterKey, matches);
+    }
+    for (let i = 0; i < events.length; i += 1) {
+      const event = events[i]!;
       if (event.position <= this.#cursor) continue;
-      if (matchesFilter(event, this.#o.filter)) {
+      if (matches !== undefined ? matches[i] === 1 : matchesFilter(event, this.#o.filter)) {
         if (this.#queue.length >= this.#o.bufferEvents) {
           // Full: stop taking from the tail; the rest is read from the store once the socket catches up.
           this.#detach();

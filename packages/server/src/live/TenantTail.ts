@@ -8,10 +8,16 @@ export interface TailSource {
   headPosition(tenant: string): Promise<number>;
 }
 
+/** Per batch: a filter's key → which of the batch's events match it. */
+export type BatchMemo = Map<string, Uint8Array>;
+
 /** A consumer as the tail sees it: handed every batch past its start, in order, while attached. */
 export interface TailConsumer {
-  /** Events with consecutive positions (position > the tail's previous position); never re-entrant. */
-  deliver(events: readonly StoredEvent[], through: number): void;
+  /**
+   * Events with consecutive positions (position > the tail's previous position); never re-entrant. `memo` is
+   * shared by every consumer of one batch, so consumers with the same filter match the batch once.
+   */
+  deliver(events: readonly StoredEvent[], through: number, memo?: BatchMemo): void;
 }
 
 const READ_PAGE = 1_000;
@@ -106,10 +112,11 @@ export class TenantTail {
         const through = events[events.length - 1]!.position;
         this.#remember(events);
         this.#position = through;
+        const memo: BatchMemo = new Map();
         for (const consumer of [...this.#consumers]) {
           if (!this.#consumers.has(consumer)) continue;
           try {
-            consumer.deliver(events, through);
+            consumer.deliver(events, through, memo);
           } catch (err) {
             this.#onError(err);
           }

@@ -29,6 +29,17 @@ declare module 'fastify' {
  */
 export const livePlugin = routesPlugin('vellum-live', async (app) => {
   const { store, personalData, metrics, logSignal } = app;
+  // The tail hands the same event objects to every consumer of a tenant: serialise each once, not once per
+  // subscriber. Weak, so an event is forgotten with the last buffer holding it.
+  const jsonCache = new WeakMap<StoredEvent, string>();
+  const jsonOf = (event: StoredEvent): string => {
+    let json = jsonCache.get(event);
+    if (json === undefined) {
+      json = JSON.stringify(event);
+      jsonCache.set(event, json);
+    }
+    return json;
+  };
   const config = app.vellumConfig.live;
   const hub = new LiveHub({
     source: {
@@ -106,7 +117,7 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
     // The response's close, not the request's: a GET request "closes" as soon as its (empty) body is read.
     reply.raw.once('close', finish);
     const sink: LiveSink = {
-      write: (event: StoredEvent) => body.write(`id: ${event.position}\nevent: audit\ndata: ${JSON.stringify(event)}\n\n`),
+      write: (event: StoredEvent) => body.write(`id: ${event.position}\nevent: audit\ndata: ${jsonOf(event)}\n\n`),
       onDrain: (fn) => body.once('drain', fn),
       close: (reason: LiveCloseReason, resumeFrom: number) => {
         body.end(`event: closed\ndata: ${JSON.stringify({ reason, resumeFrom })}\n\n`);
@@ -173,7 +184,7 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
       // The client has nothing to say; anything it sends is ignored (maxPayload bounds it).
       const sink: LiveSink = {
         write(event) {
-          const text = JSON.stringify({ type: 'event', position: event.position, event });
+          const text = `{"type":"event","position":${event.position},"event":${jsonOf(event)}}`;
           inflight += Buffer.byteLength(text);
           socket.send(text, () => {
             inflight -= Buffer.byteLength(text);

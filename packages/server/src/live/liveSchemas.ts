@@ -40,7 +40,7 @@ export const wsSchema = {
   description:
     'Upgrade to a WebSocket. Text messages `{ "type": "event", "position": N, "event": {...} }`; ping frames every ' +
     'live.heartbeatSeconds; before the server ends the stream, `{ "type": "closed", "reason", "resumeFrom" }` then close ' +
-    'code 4008 (lagging) or 1001 (shutting down). Resumes after `from=<position>`. A plain GET without an upgrade gets 426.' + COMMON,
+    'code 4008 (lagging) or 1001 (shutting down). Resumes after `from=<position>`. A plain GET without an upgrade gets 400.' + COMMON,
   querystring: query,
   response: {
     101: { description: 'Switching protocols: the WebSocket is open.', type: 'null' },

@@ -15,7 +15,7 @@ const pgUrl = await service('postgres');
 
 const admin = (tenant: string) => ({ authorization: `Bearer ${ADMIN_KEY}`, 'vellum-tenant': tenant });
 
-async function startServer(config: Parameters<typeof makeTestApp>[0]['config'] = {}) {
+async function startServer(config: NonNullable<Parameters<typeof makeTestApp>[0]>['config'] = {}) {
   const { store, close } = await postgresStoreFactory(pgUrl!, 'live')();
   const t = await makeTestApp({ store, config: { logLevel: 'warn', rateLimits: { perKeyPerSecond: 100_000, perKeyBurst: 100_000, perTenantPerSecond: 100_000, perTenantBurst: 100_000 }, ...config } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
