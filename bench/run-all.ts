@@ -26,6 +26,7 @@ const plan: [string, string[]][] = values.smoke
       ['http-ingest-single.ts', ['--events', '20000', '--duration', '10', '--warmup', '1']],
       ['query-latency.ts', ['--events', '20000', '--queries', '300']],
       ['integrity.ts', ['--events', '20000', '--duration', '10', '--warmup', '1', '--proof-events', '20000', '--proofs', '300']],
+      ['live-fanout.ts', ['--subscribers', '50', '--rate', '1000', '--duration', '5', '--warmup', '1']],
       ...(values.growth ? [['growth.ts', ['--total', '200k', '--step', '50k', '--distinct', '20k']] as [string, string[]]] : []),
     ]
   : [
@@ -33,6 +34,7 @@ const plan: [string, string[]][] = values.smoke
       ['http-ingest-single.ts', []],
       ['query-latency.ts', []],
       ['integrity.ts', []],
+      ['live-fanout.ts', []],
       ...(values.growth ? [['growth.ts', []] as [string, string[]]] : []),
     ];
 
