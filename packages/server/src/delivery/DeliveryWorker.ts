@@ -509,8 +509,14 @@ export class DeliveryWorker implements DeliveryService {
   async #attempt(s: SubState, record: SubscriptionRecord, pending: PendingDelivery, known: StoredEvent[] | null): Promise<void> {
     const target = this.#open(record);
     const events = known ?? (await this.#readRange(record, pending.fromPosition, pending.toPosition));
-    if (typeof target !== 'string') {
-      s.endpoint = target.endpoint;
+    if (events.length !== pending.events) {
+      this.#log.warn({ subscription: s.id, expected: pending.events, found: events.length }, 'delivery: a pending batch re-read a different number of events (pruned or refiltered)');
+    }
+    // Everything that may throw (the store) happens before the breaker is asked: a half-open breaker's trial must
+    // always be reported, or the endpoint would stay shut.
+    const opened = typeof target === 'string' || events.length === 0 ? [] : await this.#openEvents(events);
+    if (typeof target !== 'string') s.endpoint = target.endpoint;
+    if (typeof target !== 'string' && events.length > 0) {
       const breaker = this.#breaker(target.endpoint);
       if (!breaker.tryAcquire()) {
         // Not an attempt: the endpoint is resting. Look again when it lets a trial through.
@@ -519,9 +525,6 @@ export class DeliveryWorker implements DeliveryService {
         this.#observer.breaker?.(s.id, breaker.state);
         return;
       }
-    }
-    if (events.length !== pending.events) {
-      this.#log.warn({ subscription: s.id, expected: pending.events, found: events.length }, 'delivery: a pending batch re-read a different number of events (pruned or refiltered)');
     }
     const attempt = pending.attempts + 1;
     const started = performance.now();
@@ -537,7 +540,7 @@ export class DeliveryWorker implements DeliveryService {
         messageId: pending.messageId,
         fromPosition: pending.fromPosition,
         toPosition: pending.toPosition,
-        events: await this.#openEvents(events),
+        events: opened,
         attempt,
       });
       const breaker = this.#breaker(target.endpoint);

@@ -374,6 +374,31 @@ describe('DeliveryWorker: circuit breaker', () => {
     expect(await get(sub.id)).toMatchObject({ cursor: 1, pending: null });
   });
 
+  it('a store error before a half-open trial does not leave the breaker shut', async () => {
+    await ingest(1);
+    const sub = await subscribe('trial', { retrySchedule: ['1s', '1s', '1s'] });
+    let failOpen = false;
+    const w = worker({
+      config: { breakerFailures: 1, breakerCooldownSeconds: 60 },
+      openEvents: async (events) => {
+        if (failOpen) throw new Error('subject keys unavailable');
+        return events;
+      },
+    });
+    receiver().answer = FAIL();
+    await run(w);
+    now = T0 + 60_000;
+    failOpen = true;
+    await run(w);
+    expect(receiver().sent).toHaveLength(1);
+    failOpen = false;
+    receiver().answer = OK;
+    now = T0 + 62_000;
+    await run(w);
+    expect(receiver().sent).toHaveLength(2);
+    expect(await get(sub.id)).toMatchObject({ cursor: 1, pending: null });
+  });
+
   it('is per endpoint: another endpoint keeps delivering', async () => {
     await ingest(1);
     const down = await subscribe('down', { endpoint: 'https://down.example', retrySchedule: ['1s', '1s'] });
