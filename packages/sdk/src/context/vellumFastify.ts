@@ -12,13 +12,11 @@ import type { MiddlewareOptions } from './requestFacts.ts';
 export interface VellumFastifyOptions extends MiddlewareOptions<FastifyRequest> {
   /** The route name for events. Default `METHOD /pattern` (`PUT /policies/:id`). */
   route?: (request: FastifyRequest) => string | undefined;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The Vellum client given to vellumFastify. */
-    vellum: VellumClient;
-  }
+  /**
+   * When the Fastify app closes, wait up to this long for the events recorded so far to be acknowledged (the
+   * client stays open: it may serve other apps; close it yourself). 0 skips the wait. Default 5000 ms.
+   */
+  flushOnCloseMs?: number;
 }
 
 /**
@@ -29,7 +27,13 @@ declare module 'fastify' {
 export function vellumFastify(client: VellumClient, options: VellumFastifyOptions = {}): FastifyPluginCallback {
   const providers = new WeakMap<FastifyRequest, ContextProvider>();
   const plugin: FastifyPluginCallback = (app: FastifyInstance, _opts, done) => {
-    if (!app.hasDecorator('vellum')) app.decorate('vellum', client);
+    const flushOnCloseMs = options.flushOnCloseMs ?? 5000;
+    if (flushOnCloseMs > 0) {
+      // Whatever was not acknowledged in time stays in the outbox for the next start; a shutdown must not hang on it.
+      app.addHook('onClose', async () => {
+        await client.flush({ timeoutMs: flushOnCloseMs }).catch(() => undefined);
+      });
+    }
     app.addHook('onRequest', (request, _reply, next) => {
       const base = baseContext(request, {
         path: request.url.split('?')[0] ?? '/',
