@@ -212,7 +212,9 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
   async deleteSubscription(tenant: string, id: string): Promise<boolean> {
     const t = columnText(tenant);
     // The lease, deliveries and dead letters go with it (ON DELETE CASCADE).
-    return (await this.#pool.query(t, run(this.#sql.remove, [columnText(id), t]))).rowCount === 1;
+    const deleted = (await this.#pool.query(t, run(this.#sql.remove, [columnText(id), t]))).rowCount === 1;
+    if (deleted) this.#sincePrune.delete(columnText(id));
+    return deleted;
   }
 
   async acquireLease(subscriptionId: string, owner: string, now: string, until: string): Promise<boolean> {
