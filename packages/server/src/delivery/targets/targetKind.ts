@@ -39,11 +39,15 @@ export const scheduleView = (target: SubscriptionTargetRecord): { retrySchedule?
   return schedule === null ? {} : { retrySchedule: schedule };
 };
 
-/** A list of strings from input, every problem reported. */
-export function stringList(value: unknown, path: string, problems: ErrorDetail[], what: string): string[] {
+/** A list of at most `max` strings from input, every problem reported (a list too long is one problem, not one per entry). */
+export function stringList(value: unknown, path: string, problems: ErrorDetail[], what: string, max: number): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     problems.push({ path, message: `must be a list of ${what}` });
+    return [];
+  }
+  if (value.length > max) {
+    problems.push({ path, message: `holds ${value.length} entries; at most ${max}` });
     return [];
   }
   const out: string[] = [];

@@ -96,6 +96,8 @@ describe.skipIf(!redisUrl)('redis targets (real Redis)', () => {
     expect(await t.parse({ kind: 'redis', keys: [] }, '/target', null)).toEqual({ ok: false, problems: [{ path: '/target', message: expect.stringMatching(/at least one/) }] });
     const tooMany = await t.parse({ kind: 'redis', keys: Array(30).fill('k:{type}'), tags: Array(21).fill('t:{type}') }, '/target', null);
     expect(tooMany).toEqual({ ok: false, problems: [{ path: '/target', message: expect.stringMatching(/holds 51 key and tag templates; at most 50/) }] });
+    const huge = await t.parse({ kind: 'redis', keys: Array(100_000).fill(1) }, '/target', null);
+    expect(huge).toEqual({ ok: false, problems: [{ path: '/target/keys', message: 'holds 100000 entries; at most 50' }] });
     const long = await t.parse({ kind: 'redis', keys: ['k'.repeat(513)] }, '/target', null);
     expect(long).toEqual({ ok: false, problems: [{ path: '/target/keys/0', message: 'is longer than 512 characters' }] });
     expect(await t.parse({ kind: 'redis', keys: ['k:{type}'] }, '/target', null)).toEqual({ ok: true, target: { kind: 'redis', keys: ['k:{type}'], tags: [] } });

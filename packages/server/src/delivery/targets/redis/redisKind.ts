@@ -109,8 +109,8 @@ export function redisKind(options: RedisKindOptions): TargetKind {
       const problems: ErrorDetail[] = [];
       const retrySchedule = commonChecks(input, ['keys', 'tags'], path, problems);
       if (url === null) problems.push({ path: `${path}/kind`, message: 'redis targets need a Redis server: this server has none configured (redis.url, VELLUM_REDIS_URL)' });
-      const keys = stringList(input.keys, `${path}/keys`, problems, 'key templates such as "config:company:{data.company_id}"');
-      const tags = stringList(input.tags, `${path}/tags`, problems, 'tag-set templates such as "tag:company:{data.company_id}"');
+      const keys = stringList(input.keys, `${path}/keys`, problems, 'key templates such as "config:company:{data.company_id}"', REDIS_LIMITS.templates);
+      const tags = stringList(input.tags, `${path}/tags`, problems, 'tag-set templates such as "tag:company:{data.company_id}"', REDIS_LIMITS.templates);
       if (keys.length + tags.length > REDIS_LIMITS.templates) {
         problems.push({ path, message: `holds ${keys.length + tags.length} key and tag templates; at most ${REDIS_LIMITS.templates} together` });
       } else {
