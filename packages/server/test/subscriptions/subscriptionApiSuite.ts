@@ -15,6 +15,7 @@ export function describeSubscriptionApi(label: string, factory: StoreFactory): v
     let close: () => Promise<void>;
     const keys: Record<string, string> = {};
     let natsUrl: string | null = null;
+    let redisUrl: string | null = null;
 
     const as = (key: string, tenant?: string) => ({ authorization: `Bearer ${key}`, ...(tenant === undefined ? {} : { 'vellum-tenant': tenant }) });
     const acme = () => as(keys.acme!);
@@ -48,9 +49,10 @@ export function describeSubscriptionApi(label: string, factory: StoreFactory): v
       close = made.close;
       // A real NATS server for the NATS target (its parse checks that one is configured).
       natsUrl = await service('nats');
+      redisUrl = await service('redis');
       t = await makeTestApp({
         store: made.store,
-        config: { delivery: { enabled: false, webhookAllow: ['127.0.0.1'] }, ...(natsUrl === null ? {} : { nats: { url: natsUrl } }) },
+        config: { delivery: { enabled: false, webhookAllow: ['127.0.0.1'] }, ...(natsUrl === null ? {} : { nats: { url: natsUrl } }), ...(redisUrl === null ? {} : { redis: { url: redisUrl } }) },
       });
       for (const tenant of ['acme', 'globex']) {
         expect((await call('POST', '/v1/tenants', t.auth(), { id: tenant })).statusCode).toBe(201);
@@ -143,6 +145,25 @@ export function describeSubscriptionApi(label: string, factory: StoreFactory): v
       const huge = await create({ name: 'huge', target: hook(), filter: { entityId: 'z'.repeat(2_000_000) } });
       expect(huge.statusCode).toBe(413);
       expect(await listNames()).toEqual(before);
+    });
+
+    it('NATS and Redis targets: created and shown as the targets show them; their bad settings listed', async () => {
+      if (natsUrl !== null) {
+        const nats = await created({ name: 'to nats', target: { kind: 'nats', subject: 'audit.{tenant}.{type}' } });
+        expect(nats.subscription.target).toMatchObject({ kind: 'nats', subject: 'audit.{tenant}.{type}' });
+        const bad = await create({ name: 'bad nats', target: { kind: 'nats', subject: 'audit.>' } });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.json().error.details.map((d: { path: string }) => d.path)).toContain('/target/subject');
+      }
+      if (redisUrl !== null) {
+        const redis = await created({ name: 'to redis', filter: { types: ['configuration.*'] }, target: { kind: 'redis', keys: ['config:company:{data.company_id}'], tags: ['tag:company:{data.company_id}'] } });
+        expect(redis.secret).toBeUndefined();
+        expect(redis.subscription.target).toMatchObject({ kind: 'redis', keys: ['config:company:{data.company_id}'], tags: ['tag:company:{data.company_id}'] });
+        const bad = await create({ name: 'bad redis', target: { kind: 'redis', keys: ['config:{nope.x}', 'ok:{type}'], retrySchedule: ['5x'] } });
+        expect(bad.statusCode).toBe(400);
+        const paths = bad.json().error.details.map((d: { path: string }) => d.path);
+        expect(paths).toEqual(expect.arrayContaining(['/target/keys/0', '/target/retrySchedule/0']));
+      }
     });
 
     it('names are unique per tenant (409), not across tenants', async () => {
