@@ -30,7 +30,7 @@ export interface ClientOptions {
   maxBatchBytes?: number;
   /** How long the flusher waits after a record() to gather more events into one batch. Default 50 ms. */
   flushIntervalMs?: number;
-  /** record() refuses events once this many wait in the outbox. Default 100,000. */
+  /** record() refuses events once this many wait in the outbox, dead letters included. Default 100,000. */
   maxOutboxEvents?: number;
   /** record() refuses an event whose JSON exceeds this. Default 64 KiB (the server's default limit). */
   maxEventBytes?: number;

@@ -130,6 +130,19 @@ describe('the outbox client', () => {
     expect(client.stats()).toMatchObject({ deadLetters: 0, pending: 0 });
   });
 
+  it('counts dead letters toward maxOutboxEvents until they are purged', async () => {
+    const client = open({ maxOutboxEvents: 2 });
+    await client.record({ type: 'BAD ONE', actor });
+    await client.record({ type: 'BAD TWO', actor });
+    await client.flush();
+    expect(client.stats()).toMatchObject({ pending: 0, deadLetters: 2 });
+    await expect(client.record({ type: 'bounded.dead', actor })).rejects.toThrow(/OUTBOX_FULL|2 of them dead letters/);
+    expect(client.deadLetters.purge()).toBe(2);
+    await client.record({ type: 'bounded.dead', actor });
+    await client.flush();
+    expect(await vellum.allEvents({ type: 'bounded.dead' })).toHaveLength(1);
+  });
+
   it('narrows down a refused event the server gives no pointer for (a stream version conflict) and delivers the others in order', async () => {
     const client = open({ batchSize: 10, flushIntervalMs: 50 });
     const stream = `Conflict:${Date.now()}`;

@@ -46,8 +46,8 @@ export class Flusher {
     private readonly outbox: SqliteOutbox,
     private readonly http: VellumHttp,
     private readonly options: ResolvedOptions,
-    /** Called when events leave the outbox (delivered or dead-lettered), to keep the pending count. */
-    private readonly onSettled: (count: number) => void,
+    /** Called when events leave the outbox (delivered, or dead-lettered), to keep the counts. */
+    private readonly onSettled: (count: number, deadLettered: boolean) => void,
   ) {
     this.batchLimit = options.batchSize;
     this.loop = this.run();
@@ -158,7 +158,7 @@ export class Flusher {
     if (this.stopped) return;
     if (results !== undefined) {
       this.outbox.remove(batch.map((r) => r.seq));
-      this.onSettled(batch.length);
+      this.onSettled(batch.length, false);
       this.attempt = 0;
       this.state.lastFlushAt = new Date();
       if (batch[batch.length - 1]!.seq >= this.bisectUntilSeq) this.batchLimit = this.options.batchSize;
@@ -208,7 +208,7 @@ export class Flusher {
       const reason = details.map((d) => (d.path === '' ? d.message : `${d.path}: ${d.message}`)).join('; ');
       this.outbox.deadLetter(row, error.status, error.code, reason);
     }
-    this.onSettled(victims.size);
+    this.onSettled(victims.size, true);
     this.report(error, victims.size, undefined, 'dead-letter');
     this.batchLimit = this.options.batchSize;
   }

@@ -22,6 +22,8 @@ export class OutboxClient extends ClientBase implements VellumClient {
   private readonly outbox: SqliteOutbox;
   private readonly flusher: Flusher;
   private pending: number;
+  /** Dead letters count toward maxOutboxEvents too: the file stays bounded even when the server refuses everything. */
+  private dead: number;
   private queue: QueuedWrite[] = [];
   private writeScheduled = false;
   private writesDone: Promise<void> = Promise.resolve();
@@ -35,7 +37,11 @@ export class OutboxClient extends ClientBase implements VellumClient {
     super(http);
     this.outbox = new SqliteOutbox(file);
     this.pending = this.outbox.pendingCount();
-    this.flusher = new Flusher(this.outbox, http, options, (n) => { this.pending -= n; });
+    this.dead = this.outbox.deadLetterCount();
+    this.flusher = new Flusher(this.outbox, http, options, (n, deadLettered) => {
+      this.pending -= n;
+      if (deadLettered) this.dead += n;
+    });
     const outbox = this.outbox;
     const open = (): void => {
       if (this.finished) throw new VellumRecordError('CLOSED', 'The client is closed; open a new one on the outbox to manage its dead letters');
@@ -46,10 +52,16 @@ export class OutboxClient extends ClientBase implements VellumClient {
         open();
         const n = outbox.retryDeadLetters(seqs);
         this.pending += n;
+        this.dead -= n;
         if (n > 0) this.flusher.kick();
         return n;
       },
-      purge: (seqs) => { open(); return outbox.purgeDeadLetters(seqs); },
+      purge: (seqs) => {
+        open();
+        const n = outbox.purgeDeadLetters(seqs);
+        this.dead -= n;
+        return n;
+      },
     };
   }
 
@@ -61,11 +73,15 @@ export class OutboxClient extends ClientBase implements VellumClient {
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    if (this.pending + this.queue.length >= this.options.maxOutboxEvents) {
+    const held = this.pending + this.queue.length + this.dead;
+    if (held >= this.options.maxOutboxEvents) {
+      const why = this.dead > 0
+        ? `${this.dead} of them dead letters (list, retry or purge them with client.deadLetters)`
+        : 'the server has not accepted events for a while';
+      const last = this.flusher.state.lastError ? `; last error: ${this.flusher.state.lastError.message}` : '';
       return Promise.reject(new VellumRecordError(
         'OUTBOX_FULL',
-        `The outbox holds ${this.pending + this.queue.length} events, its limit (maxOutboxEvents ${this.options.maxOutboxEvents}); ` +
-          `the server has not accepted events for a while${this.flusher.state.lastError ? ` (last error: ${this.flusher.state.lastError.message})` : ''}`,
+        `The outbox holds ${held} events, its limit (maxOutboxEvents ${this.options.maxOutboxEvents}): ${why}${last}`,
       ));
     }
     return new Promise((resolve, reject) => {
@@ -143,7 +159,7 @@ export class OutboxClient extends ClientBase implements VellumClient {
     return {
       pending: this.pending + this.queue.length,
       inFlight: s.inFlight,
-      deadLetters: this.finished ? 0 : this.outbox.deadLetterCount(),
+      deadLetters: this.dead,
       lastError: s.lastError,
       lastFlushAt: s.lastFlushAt,
     };
