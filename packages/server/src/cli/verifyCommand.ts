@@ -12,7 +12,9 @@ import {
   type LogProblem,
   type LogVerificationReport,
   type NoteVerifierKey,
+  type RetentionStore,
   type StoredEvent,
+  type VerifyLogOptions,
 } from '@vellum/core';
 import { parseStoreLocation } from '../store/parseStoreLocation.ts';
 import { readTenantLog } from '../integrity/readTenantLog.ts';
@@ -59,9 +61,10 @@ export function addVerifyCommand(program: Command, io: CliIO): void {
     })
     .action(async (flags: VerifyFlags) => {
       const source = checkFlags(flags, io.env);
-      const note = flags.checkpoint === undefined ? undefined : readCheckpoint(flags.checkpoint);
+      const saved = flags.checkpoint === undefined ? undefined : readCheckpoint(flags.checkpoint);
+      const note = saved?.note;
       const key = flags.key === undefined || note === undefined ? undefined : resolveKey(flags.key, note);
-      const report = await runVerification(source, flags.tenant, note, key, io);
+      const report = await runVerification(source, flags.tenant, note, key, io, saved?.range ?? {});
       printReport(io, report, { source: source.label, note, key, json: flags.json === true });
       if (!report.ok) throw new CliError(`the log failed verification (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'})`);
     });
@@ -93,10 +96,17 @@ function readSmallFile(path: string, flag: string): string {
   }
 }
 
-/** The note text from a note file or a saved GET /v1/checkpoints/latest response. */
-function readCheckpoint(path: string): string {
+/** What a retention archive's checkpoint file adds: the compact ranges before and after the archived positions. */
+type ArchiveRange = Pick<VerifyLogOptions, 'start' | 'end'>;
+
+/**
+ * The note text from a note file or a saved GET /v1/checkpoints/latest response; a retention archive's checkpoint
+ * file (writeArchive.ts) also carries `start` and `end`, the compact ranges around the archived positions.
+ */
+function readCheckpoint(path: string): { note: string; range: ArchiveRange } {
   const text = readSmallFile(path, '--checkpoint');
   let note = text;
+  let range: ArchiveRange = {};
   if (text.trimStart().startsWith('{')) {
     let parsed: unknown;
     try {
@@ -107,9 +117,30 @@ function readCheckpoint(path: string): string {
     const inner = (parsed as { checkpoint?: unknown } | null)?.checkpoint;
     if (typeof inner !== 'string') throw usage(`--checkpoint ${path}: JSON without a "checkpoint" string`);
     note = inner;
+    range = archiveRange(parsed as Record<string, unknown>, path);
   }
   // Blank lines after the last signature (an editor, `jq -r`) are not part of anything signed; a note ends in one \n.
-  return note.replace(/\n+$/, '\n');
+  return { note: note.replace(/\n+$/, '\n'), range };
+}
+
+const isHexList = (value: unknown): value is string[] => Array.isArray(value) && value.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h));
+
+function archiveRange(saved: Record<string, unknown>, path: string): ArchiveRange {
+  const range: ArchiveRange = {};
+  const { start, end } = saved as { start?: { prunedThrough?: unknown; frontier?: unknown }; end?: { treeSize?: unknown; hashes?: unknown } };
+  if (start !== undefined) {
+    if (typeof start !== 'object' || start === null || !Number.isSafeInteger(start.prunedThrough) || !isHexList(start.frontier)) {
+      throw usage(`--checkpoint ${path}: "start" must be { prunedThrough, frontier: [hex…] }`);
+    }
+    range.start = { prunedThrough: start.prunedThrough as number, frontier: start.frontier };
+  }
+  if (end !== undefined) {
+    if (typeof end !== 'object' || end === null || !Number.isSafeInteger(end.treeSize) || !isHexList(end.hashes)) {
+      throw usage(`--checkpoint ${path}: "end" must be { treeSize, hashes: [hex…] }`);
+    }
+    range.end = { treeSize: end.treeSize as number, hashes: end.hashes };
+  }
+  return range;
 }
 
 /**
@@ -157,11 +188,20 @@ function resolveKey(value: string, note: string): NoteVerifierKey {
   return { name: line.name, publicKey: found };
 }
 
-async function runVerification(source: Source, tenant: string, note: string | undefined, key: NoteVerifierKey | undefined, io: CliIO): Promise<LogVerificationReport> {
+async function runVerification(
+  source: Source,
+  tenant: string,
+  note: string | undefined,
+  key: NoteVerifierKey | undefined,
+  io: CliIO,
+  fileRange: ArchiveRange,
+): Promise<LogVerificationReport> {
   const readProblems: LogProblem[] = [];
   const progress = new Progress(io);
   let close = async (): Promise<void> => {};
   let events: AsyncIterable<StoredEvent>;
+  // A pruned log starts after its prune point, from the frontier the prune recorded (a store), or an archive's.
+  let range: ArchiveRange = source.kind === 'file' ? fileRange : {};
   if (source.kind === 'file') {
     let size: number;
     try {
@@ -175,7 +215,10 @@ async function runVerification(source: Source, tenant: string, note: string | un
     const store = await openReadOnly(source.location);
     close = () => store.close();
     try {
-      progress.total = { events: await store.headPosition(tenant) };
+      // A store from before retention has no prune table: read as never pruned (a pruned log then fails, never passes).
+      const [head, prune] = await Promise.all([store.headPosition(tenant), store.retention.lastPrune(tenant).catch(() => null)]);
+      progress.total = { events: head - (prune?.prunedThrough ?? 0) };
+      if (prune !== null) range = { start: { prunedThrough: prune.prunedThrough, frontier: prune.frontier } };
     } catch (err) {
       await close();
       throw usage(`cannot read the store: ${(err as Error).message}`, err);
@@ -186,6 +229,7 @@ async function runVerification(source: Source, tenant: string, note: string | un
     const report = await verifyLog(events, {
       tenant,
       ...(note === undefined || key === undefined ? {} : { checkpoint: note, key }),
+      ...range,
       onProgress: (n) => progress.update(n),
     });
     progress.done(report.events);
@@ -200,7 +244,7 @@ async function runVerification(source: Source, tenant: string, note: string | un
 }
 
 /** SQLite is opened read-only (no migration, no writer thread, the file must exist); PostgreSQL is only read. */
-async function openReadOnly(location: string): Promise<Pick<EventStore, 'search' | 'headPosition' | 'close'>> {
+async function openReadOnly(location: string): Promise<Pick<EventStore, 'search' | 'headPosition' | 'close'> & { retention: Pick<RetentionStore, 'lastPrune'> }> {
   const parsed = parseStoreLocation(location);
   if ('error' in parsed) throw usage(`--store ${parsed.error}`);
   if (parsed.kind === 'memory') throw usage('--store memory: holds nothing to verify; name a SQLite file or a PostgreSQL URL');
@@ -322,8 +366,13 @@ function printReport(io: CliIO, report: LogVerificationReport, context: { source
     ['tenant', report.tenant],
     ['source', context.source],
     ['events', String(report.events)],
-    ['root', `${report.rootHash} (RFC 9162, over all ${report.events} events)`],
+    ['root', `${report.rootHash} (RFC 9162, over all ${(report.prunedThrough ?? 0) + report.events} events)`],
   ];
+  const first = (report.prunedThrough ?? 0) + 1;
+  const last = (report.prunedThrough ?? 0) + report.events;
+  if (report.prunedThrough !== undefined) {
+    fields.push(['pruned', `positions 1–${report.prunedThrough} were removed by retention; checked from the frontier the prune recorded`]);
+  }
   if (report.checkpoint !== null && context.key !== undefined) {
     const keyId = Buffer.from(noteKeyId(context.key.name, context.key.publicKey)).toString('hex');
     const { treeSize, signatureValid, rootMatches } = report.checkpoint;
@@ -334,8 +383,8 @@ function printReport(io: CliIO, report: LogVerificationReport, context: { source
     fields.push([
       'result',
       report.checkpoint === null
-        ? `OK: every hash recomputes and positions run 1..${report.events}; without --checkpoint this shows the log is self-consistent, not that it is the log that was signed`
-        : `OK: every hash recomputes, positions run 1..${report.events}, and the log matches the signed checkpoint`,
+        ? `OK: every hash recomputes and positions run ${first}..${last}; without --checkpoint this shows the log is self-consistent, not that it is the log that was signed`
+        : `OK: every hash recomputes, positions run ${first}..${last}, and the log matches the signed checkpoint`,
     ]);
     io.stdout.write(formatFields(fields));
     return;

@@ -1,12 +1,12 @@
 import { ALL_TENANTS, consistencyProofPlan, inclusionProofPlan, VellumError } from '@vellum/core';
-import type { ErrorDetail, RawQuery } from '@vellum/core';
+import type { ErrorDetail, MerkleProofPlan, RawQuery } from '@vellum/core';
 import type { FastifyRequest } from 'fastify';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
 import { isWithinRestriction } from '../auth/readRestriction.ts';
 import { consistencyProofSchema, inclusionProofSchema, latestCheckpointSchema } from './integritySchemas.ts';
 import { parseSizes } from './parseSizes.ts';
-import { readProof } from './readProof.ts';
+import { needsPrunedLeaves, readProof } from './readProof.ts';
 
 /** The one tenant whose tree a request is about (an admin may name another; `*` has no tree) and the other parameters. */
 function oneTenant(request: FastifyRequest): { tenant: string; query: RawQuery } {
@@ -28,6 +28,17 @@ function refuse(details: ErrorDetail[]): void {
  */
 export const integrityRoutes = routesPlugin('vellum-integrity-routes', async (app) => {
   const { store } = app;
+
+  /** A proof that needs leaves retention removed cannot be built: say so, and which sizes still work. */
+  const refusePruned = async (tenant: string, plan: MerkleProofPlan, path: string): Promise<void> => {
+    const prunedThrough = (await store.retention.lastPrune(tenant))?.prunedThrough ?? 0;
+    if (!needsPrunedLeaves(plan, prunedThrough)) return;
+    refuse([{
+      path,
+      message: `needs events at positions 1–${prunedThrough}, which were pruned by the tenant's retention policy; ` +
+        `a consistency proof from a size that is a multiple of 16, or at least ${prunedThrough}, still works`,
+    }]);
+  };
 
   app.get('/v1/checkpoints/latest', { config: { scope: 'events:read', audit: 'viewer' }, schema: latestCheckpointSchema }, async (request) => {
     const { tenant, query } = oneTenant(request);
@@ -72,12 +83,9 @@ export const integrityRoutes = routesPlugin('vellum-integrity-routes', async (ap
       refuse([{ path: '/query/treeSize', message: works === null ? `${said}: ${retry}` : `${said}: use a size ${works}` }]);
     }
     const size = treeSize as number;
-    return {
-      leafIndex: position - 1,
-      treeSize: size,
-      leafHash: event.hash,
-      hashes: await readProof(store, tenant, inclusionProofPlan(position - 1, size)),
-    };
+    const plan = inclusionProofPlan(position - 1, size);
+    await refusePruned(tenant, plan, '/query/treeSize');
+    return { leafIndex: position - 1, treeSize: size, leafHash: event.hash, hashes: await readProof(store, tenant, plan) };
   });
 
   app.get('/v1/proofs/consistency', { config: { scope: 'events:read', audit: 'viewer' }, schema: consistencyProofSchema }, async (request) => {
@@ -101,6 +109,8 @@ export const integrityRoutes = routesPlugin('vellum-integrity-routes', async (ap
     refuse(details);
     const from = sizes.from as number;
     const end = to as number;
-    return { from, to: end, hashes: await readProof(store, tenant, consistencyProofPlan(from, end)) };
+    const plan = consistencyProofPlan(from, end);
+    await refusePruned(tenant, plan, '/query/from');
+    return { from, to: end, hashes: await readProof(store, tenant, plan) };
   });
 });

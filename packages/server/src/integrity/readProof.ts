@@ -34,6 +34,14 @@ export async function readProof(store: ProofStore, tenant: string, plan: MerkleP
   return assembleProof(plan, ordered).map(merkleHashToHex);
 }
 
+/**
+ * Whether the proof would need a leaf that retention removed: nodes of stored levels survive a prune, and a prune
+ * point is a multiple of 2^K, so only a node below K that starts before the prune point needs pruned leaves.
+ */
+export function needsPrunedLeaves(plan: MerkleProofPlan, prunedThrough: number): boolean {
+  return prunedThrough > 0 && planNodeIds(plan).some((id) => id.level < MERKLE_STORED_MIN_LEVEL && nodeLeafRange(id).start < prunedThrough);
+}
+
 const key = (id: MerkleNodeId): string => `${id.level}/${id.index}`;
 
 /** Hashes of nodes below the stored levels, from their leaves: nodes whose leaves are close share one read. */
