@@ -3,6 +3,9 @@ import type { LogSignal } from './LogSignal.ts';
 import { LiveConsumer, type FilteredRead, type LiveSink } from './LiveConsumer.ts';
 import { TenantTail, type TailSource } from './TenantTail.ts';
 
+/** With cross-node signals up, heads are still polled every this many poll intervals. */
+const SAFETY_POLL_TICKS = 10;
+
 export interface LiveHubOptions {
   source: TailSource;
   /** A tenant's events after a position matching a filter (opened), for consumers catching up. */
@@ -42,6 +45,7 @@ export class LiveHub {
   readonly #unsubscribe: () => void;
   readonly #poll: NodeJS.Timeout;
   #polling = false;
+  #ticks = 0;
   #closed = false;
 
   constructor(options: LiveHubOptions) {
@@ -143,7 +147,11 @@ export class LiveHub {
   }
 
   async #pollHeads(): Promise<void> {
-    if (this.#polling || this.#closed || this.#o.crossNodeSignals() || this.#tails.size === 0) return;
+    this.#ticks += 1;
+    // With NATS up, a rare safety poll still runs: a lost message must not hold a quiet tenant's stream back
+    // until its next commit.
+    const due = !this.#o.crossNodeSignals() || this.#ticks % SAFETY_POLL_TICKS === 0;
+    if (this.#polling || this.#closed || !due || this.#tails.size === 0) return;
     this.#polling = true;
     try {
       for (const [tenant, entry] of [...this.#tails]) {

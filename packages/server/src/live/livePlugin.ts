@@ -116,6 +116,8 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
     };
     // The response's close, not the request's: a GET request "closes" as soon as its (empty) body is read.
     reply.raw.once('close', finish);
+    // Gone already (between the slot being taken and here): 'close' will not fire again.
+    if (reply.raw.destroyed || request.raw.socket?.destroyed === true) finish();
     const sink: LiveSink = {
       write: (event: StoredEvent) => body.write(`id: ${event.position}\nevent: audit\ndata: ${jsonOf(event)}\n\n`),
       onDrain: (fn) => body.once('drain', fn),
