@@ -66,7 +66,7 @@ export function buildConfigAdmin(options: { url: string; apiKey: string; outbox?
       configs.set(company, after);
       const changes = diff(before, after, { only: [...FIELDS] }); // api_key comes back masked: ••••••••cdef
       if (changes.length > 0) {
-        await app.vellum.record({
+        await vellum.record({
           type: 'configuration.updated',
           action: 'update',
           entity: { type: 'CompanyConfiguration', id: company },

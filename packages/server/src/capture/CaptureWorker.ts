@@ -220,7 +220,12 @@ export class CaptureWorker {
     // Fold decisions count as made only once the batch settles: a retried batch must see the same explicit changes free.
     const consumed = new Set(this.#consumed);
     this.#batchCandidates.clear();
+    const failed: { id: string; error: string }[] = [];
     for (const row of rows) {
+      if (row.entity_id === null) {
+        failed.push({ id: row.id, error: 'the id column was null: no entity to record the change for' });
+        continue;
+      }
       const captured = this.#mask(changesOf(row));
       const at = row.captured_at.getTime();
       const candidates = (await this.#candidates(row, rows)).filter((e) => Math.abs(Date.parse(e.occurredAt) - at) <= this.#o.graceMs);
@@ -235,7 +240,6 @@ export class CaptureWorker {
       toSend.push({ row, event: this.#o.masker.maskEvent(this.#o.tenant ?? 'default', event).event });
     }
     const before = { ...this.stats };
-    const failed: { id: string; error: string }[] = [];
     await this.#send(toSend, settled, failed);
     if (failed.length > 0) {
       await db.query(`UPDATE ${s}.outbox SET error = f.error FROM jsonb_to_recordset($1::jsonb) AS f(id bigint, error text) WHERE outbox.id = f.id`, [
@@ -271,7 +275,7 @@ export class CaptureWorker {
     const times = batch.filter((r) => r.entity_type === row.entity_type && r.entity_id === row.entity_id).map((r) => r.captured_at.getTime());
     const params = new URLSearchParams({
       entityType: row.entity_type,
-      entityId: row.entity_id,
+      entityId: row.entity_id ?? '',
       from: new Date(Math.min(...times) - this.#o.graceMs).toISOString(),
       to: new Date(Math.max(...times) + this.#o.graceMs + 1).toISOString(), // `to` is exclusive
       order: 'asc',

@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS ${s}.outbox (
   id bigserial PRIMARY KEY,
   table_name text NOT NULL,
   entity_type text NOT NULL,
-  entity_id text NOT NULL,
+  entity_id text,
   op text NOT NULL,
   old_values jsonb NOT NULL,
   new_values jsonb NOT NULL,
@@ -99,7 +99,10 @@ CREATE TABLE IF NOT EXISTS ${s}.outbox (
 CREATE OR REPLACE FUNCTION ${s}.set_context(ctx jsonb) RETURNS void LANGUAGE sql AS $fn$
   SELECT set_config(${literal(CAPTURE_DEFAULTS.contextSetting)}, ctx::text, true);
 $fn$;
-CREATE OR REPLACE FUNCTION ${s}.capture_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
+-- SECURITY DEFINER: the application's role writes its tables and needs no right on the outbox (nor can it read or
+-- forge rows there); the fixed search_path keeps a caller's objects from standing in for the built-ins.
+CREATE OR REPLACE FUNCTION ${s}.capture_row() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
   new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
@@ -124,7 +127,8 @@ BEGIN
   IF TG_OP = 'UPDATE' AND new_values = '{}'::jsonb THEN
     RETURN NULL; -- none of the captured columns changed
   END IF;
-  -- The context stays text: a malformed value must never fail the application's write; the worker judges it.
+  -- The context stays text and a null id is let through: nothing about the row may fail the application's write;
+  -- the worker judges both.
   INSERT INTO ${s}.outbox (table_name, entity_type, entity_id, op, old_values, new_values, context)
   VALUES (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, TG_ARGV[0], COALESCE(new_row, old_row) ->> TG_ARGV[1],
           lower(TG_OP), old_values, new_values,

@@ -9,7 +9,8 @@ export interface OutboxRow {
   id: string;
   table_name: string;
   entity_type: string;
-  entity_id: string;
+  /** Null when the id column was null: the worker refuses such a row rather than guess an entity. */
+  entity_id: string | null;
   op: 'insert' | 'update' | 'delete';
   old_values: Record<string, unknown>;
   new_values: Record<string, unknown>;
@@ -97,7 +98,7 @@ export function buildCapturedEvent(row: OutboxRow, identity: string, changes: Ch
     type: capturedEventType(row.entity_type, row.op),
     action: OP_ACTION[row.op],
     actor: context?.actor ?? SYSTEM_ACTOR,
-    entity: { type: row.entity_type, id: row.entity_id },
+    entity: { type: row.entity_type, id: row.entity_id ?? '' },
     changes,
     occurredAt: row.captured_at.toISOString(),
     idempotencyKey: captureIdempotencyKey(identity, row.id),

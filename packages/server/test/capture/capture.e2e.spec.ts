@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/generateApiKey.ts';
 import { CaptureWorker } from '../../src/capture/CaptureWorker.ts';
+import { installCapture } from '../../src/capture/installCapture.ts';
 import type { CaptureWorkerOptions } from '../../src/capture/CaptureWorker.ts';
 import { withAuditContext } from '../../../sdk/src/withAuditContext.ts';
 import { runCli } from '../../src/cli/runCli.ts';
@@ -304,6 +305,19 @@ describe.skipIf(!pgUrl)('change capture (real PostgreSQL, real server)', () => {
     expect(rows[0]!.error).toMatch(/actor\/id/);
     expect(await entityEvents(b)).toHaveLength(1);
     expect(await entityEvents(a)).toHaveLength(0);
+  });
+
+  it('keeps a row whose id column was null in the outbox with its error instead of inventing an entity', async () => {
+    fx = await captureFixture(pgUrl!);
+    await installCapture(fx.db, { ...fx.target, idColumn: 'note' });
+    const id = freshId();
+    await insertRow(id);
+    await fx.db.query(`UPDATE ${fx.table} SET status = 'b' WHERE id = $1`, [id]);
+    startWorker();
+    await eventually(async () => expect(worker!.stats.failedRows).toBe(1));
+    const { rows } = await fx.db.query<{ error: string }>(`SELECT error FROM ${fx.schema}.outbox`);
+    expect(rows).toEqual([{ error: 'the id column was null: no entity to record the change for' }]);
+    expect(worker!.stats.recorded).toBe(0);
   });
 
   it('refuses to start with a key that cannot both record and search, or that the server does not know', async () => {

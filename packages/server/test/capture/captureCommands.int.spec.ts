@@ -89,4 +89,32 @@ describe.skipIf(!pgUrl)('vellum capture install / uninstall / status', () => {
     expect(await runCli(['capture', 'run', '--database-url', pgUrl!, '--grace', '2 seconds'], badGrace)).toBe(1);
     expect(badGrace.err()).toContain('--grace must be a duration');
   });
+
+  it('lets an application role with no right on the outbox write its table, and never fails a write over a null id', async () => {
+    fx = await captureFixture(pgUrl!);
+    const role = `${fx.schema}_app`;
+    await fx.db.query(`CREATE ROLE ${role}`);
+    try {
+      const [appSchema] = fx.table.split('.');
+      await fx.db.query(`GRANT USAGE ON SCHEMA ${appSchema} TO ${role}; GRANT SELECT, INSERT, UPDATE ON ${fx.table} TO ${role}`);
+      expect((await cli('install', '--table', fx.table, '--columns', 'status', '--entity-type', 'ResellerConfig', '--id-column', 'note')).code).toBe(0);
+      await fx.db.query('BEGIN');
+      await fx.db.query(`SET LOCAL ROLE ${role}`);
+      await fx.db.query(`INSERT INTO ${fx.table} (id, status) VALUES (1, 'a')`);
+      await fx.db.query(`UPDATE ${fx.table} SET status = 'b' WHERE id = 1`); // note (the id column here) is null
+      await expect(fx.db.query(`SELECT * FROM ${fx.schema}.outbox`)).rejects.toThrow(/permission denied/);
+      await fx.db.query('ROLLBACK');
+      // Committed for real, as the application role:
+      await fx.db.query(`INSERT INTO ${fx.table} (id, status) VALUES (2, 'a')`);
+      await fx.db.query('BEGIN');
+      await fx.db.query(`SET LOCAL ROLE ${role}`);
+      await fx.db.query(`UPDATE ${fx.table} SET status = 'b' WHERE id = 2`);
+      await fx.db.query('COMMIT');
+      const { rows } = await fx.db.query(`SELECT entity_id, new_values FROM ${fx.schema}.outbox`);
+      expect(rows).toEqual([{ entity_id: null, new_values: { status: 'b' } }]);
+    } finally {
+      await fx.db.query('ROLLBACK').catch(() => {});
+      await fx.db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
 });
