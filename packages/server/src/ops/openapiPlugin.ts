@@ -27,6 +27,7 @@ export async function registerOpenapi(app: FastifyInstance, version: string): Pr
         { name: 'tenants', description: 'Tenants (admin keys only).' },
         { name: 'viewer', description: 'Short-lived read-only tokens for embedding the viewer.' },
         { name: 'integrity', description: 'Signed checkpoints of each tenant\'s Merkle tree, inclusion and consistency proofs (docs/integrity.md).' },
+        { name: 'retention', description: 'Per-tenant retention policies and pruning that keeps the rest verifiable (docs/integrity.md, "Retention").' },
         { name: 'operations', description: 'Health, readiness, metrics, this document. No key needed.' },
       ],
     },
