@@ -8,7 +8,7 @@
  * 410 the subscription is disabled and nothing more arrives.
  *
  * A killed node's leases lapse after ~30 s before the restarted node (a new node id) takes its subscriptions, so
- * each kill costs up to that long.
+ * each kill costs up to that long: about two minutes per store with the defaults.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
@@ -31,6 +31,9 @@ const ENV = {
   VELLUM_WEBHOOK_ALLOW: '127.0.0.1',
   VELLUM_DELIVERY_TIMEOUT_SECONDS: '1',
   VELLUM_DELIVERY_BATCH_SIZE: '100',
+  // A receiver failing half the time opens the breaker now and then (5 failures in a row); a short cool-down keeps
+  // it in play without minute-long pauses.
+  VELLUM_DELIVERY_BREAKER_COOLDOWN_SECONDS: '1',
 };
 /** Enough short retries that a batch failing ~50% of the time never runs out (0.5^31). */
 const RETRY_SCHEDULE = ['20ms', '50ms', ...Array.from({ length: 28 }, () => '150ms')];

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach } from 'vitest';
-import { uuidv7, type EventFilter, type SubscriptionRecord, type SubscriptionTargetRecord } from '@vellum/core';
+import { uuidv7, type EventFilter, type EventInput, type SubscriptionRecord, type SubscriptionTargetRecord } from '@vellum/core';
 import { randomBytes } from 'node:crypto';
 import { createMemoryStore } from '../../src/store/createMemoryStore.ts';
 import type { VellumStore } from '../../src/store/VellumStore.ts';
@@ -61,7 +61,7 @@ function receiver(endpoint = 'https://a.example'): Receiver {
   return r;
 }
 
-function worker(overrides: Partial<DeliveryWorkerOptions> & { config?: Partial<DeliveryWorkerOptions['config']> } = {}): DeliveryWorker {
+function worker(overrides: Partial<Omit<DeliveryWorkerOptions, 'config'>> & { config?: Partial<DeliveryWorkerOptions['config']> } = {}): DeliveryWorker {
   const { config, ...rest } = overrides;
   return new DeliveryWorker({
     store,
@@ -106,7 +106,7 @@ async function subscribe(name: string, options: { filter?: EventFilter; endpoint
   return record;
 }
 
-async function ingest(count: number, input: Parameters<typeof batchOf>[1][number] = {}): Promise<void> {
+async function ingest(count: number, input: Partial<EventInput> = {}): Promise<void> {
   await store.append([batchOf(TENANT, Array.from({ length: count }, () => input))]);
 }
 
