@@ -218,6 +218,10 @@ async function chaos(store: string, seed: number): Promise<void> {
       `delivery chaos on ${store.split(':')[0]}: ${EVENTS} events, ${KILLS} kills, ${requestsBefore} requests for ${idOfRange.size} batches ` +
         `(${receiver.requests.filter((r) => r.status === 500).length} answered 500, ${receiver.requests.filter((r) => r.status === 0).length} hung)`,
     );
+  } catch (err) {
+    const last = receiver.requests.slice(-5).map((r) => `${r.fromPosition}-${r.toPosition} ${r.status}`);
+    console.error(`delivery chaos failed on ${store.split(':')[0]}; last requests: ${last.join(', ')}; server output:\n${server.output().slice(-4000)}`);
+    throw err;
   } finally {
     await server.kill();
     await receiver.close();
