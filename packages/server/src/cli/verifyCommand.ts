@@ -32,6 +32,7 @@ interface VerifyFlags {
   file?: string;
   checkpoint?: string;
   key?: string;
+  pruned?: string;
   json?: boolean;
 }
 
@@ -54,6 +55,7 @@ export function addVerifyCommand(program: Command, io: CliIO): void {
     .option('--file <export.ndjson>', 'read the log from an NDJSON export in the stored form (vellum export --tenant <id> --form stored) instead; needs --checkpoint and --key')
     .option('--checkpoint <file>', 'a signed checkpoint: the note text, or the JSON of GET /v1/checkpoints/latest (its "checkpoint")')
     .option('--key <key>', "the log's public key: a verifier key (name+id+base64), a base64 Ed25519 key, or a file holding either (or a PEM key)")
+    .option('--pruned <file>', 'with --file, for an export of a pruned log: a saved GET /v1/retention response (its lastPrune frontier is where the log starts)')
     .option('--json', 'print the report as JSON instead of text')
     // Commander's own usage errors (unknown flag, missing --tenant) exit 2 here like ours, not 1: 1 means "tampered".
     .exitOverride((err) => {
@@ -64,7 +66,8 @@ export function addVerifyCommand(program: Command, io: CliIO): void {
       const saved = flags.checkpoint === undefined ? undefined : readCheckpoint(flags.checkpoint);
       const note = saved?.note;
       const key = flags.key === undefined || note === undefined ? undefined : resolveKey(flags.key, note);
-      const report = await runVerification(source, flags.tenant, note, key, io, saved?.range ?? {});
+      const range = { ...(saved?.range ?? {}), ...(flags.pruned === undefined ? {} : { start: readPruned(flags.pruned) }) };
+      const report = await runVerification(source, flags.tenant, note, key, io, range);
       printReport(io, report, { source: source.label, note, key, json: flags.json === true });
       if (!report.ok) throw new CliError(`the log failed verification (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'})`);
     });
@@ -77,6 +80,7 @@ function checkFlags(flags: VerifyFlags, env: CliIO['env']): Source {
   if (flags.store !== undefined && flags.file !== undefined) throw usage('give --store or --file, not both');
   if (flags.checkpoint !== undefined && flags.key === undefined) throw usage('--checkpoint needs --key: the public key the checkpoint must be signed with');
   if (flags.key !== undefined && flags.checkpoint === undefined) throw usage('--key is the key that signed a checkpoint; give the checkpoint with --checkpoint');
+  if (flags.pruned !== undefined && flags.file === undefined) throw usage('--pruned is for --file: a store knows its own prune record');
   if (flags.file !== undefined) {
     // Anyone who can edit a file can recompute every hash in it: only a signed checkpoint makes it evidence.
     if (flags.checkpoint === undefined) throw usage('--file needs --checkpoint and --key: an export alone proves nothing, whoever edits it can recompute its hashes');
@@ -121,6 +125,22 @@ function readCheckpoint(path: string): { note: string; range: ArchiveRange } {
   }
   // Blank lines after the last signature (an editor, `jq -r`) are not part of anything signed; a note ends in one \n.
   return { note: note.replace(/\n+$/, '\n'), range };
+}
+
+/** Where a pruned export starts: a saved GET /v1/retention response's lastPrune (or its bare { prunedThrough, frontier }). */
+function readPruned(path: string): NonNullable<VerifyLogOptions['start']> {
+  const text = readSmallFile(path, '--pruned');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw usage(`--pruned ${path} is not JSON`);
+  }
+  const record = ((parsed as { lastPrune?: unknown } | null)?.lastPrune ?? parsed) as { prunedThrough?: unknown; frontier?: unknown } | null;
+  if (record === null || typeof record !== 'object' || !Number.isSafeInteger(record.prunedThrough) || !isHexList(record.frontier)) {
+    throw usage(`--pruned ${path}: want a saved GET /v1/retention response with a lastPrune { prunedThrough, frontier }`);
+  }
+  return { prunedThrough: record.prunedThrough as number, frontier: record.frontier };
 }
 
 const isHexList = (value: unknown): value is string[] => Array.isArray(value) && value.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h));

@@ -8,7 +8,14 @@ import type { RetentionService } from './RetentionService.ts';
 const lastPruneView = (record: PruneRecord | null) =>
   record === null
     ? null
-    : { prunedThrough: record.prunedThrough, eventsRemoved: record.eventsRemoved, checkpointSize: record.checkpointSize, archive: record.archive, prunedAt: record.prunedAt };
+    : {
+        prunedThrough: record.prunedThrough,
+        eventsRemoved: record.eventsRemoved,
+        checkpointSize: record.checkpointSize,
+        archive: record.archive,
+        prunedAt: record.prunedAt,
+        frontier: record.frontier,
+      };
 
 function parseRunBody(body: unknown): { dryRun: boolean } {
   if (body === undefined || body === null || body === '') return { dryRun: false };

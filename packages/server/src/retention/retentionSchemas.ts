@@ -20,6 +20,13 @@ const lastPrune = {
     checkpointSize: { type: 'integer', description: 'The size of the signed checkpoint the cut was bounded by.' },
     archive: { type: 'string', nullable: true, description: 'The archive file written before the prune, on the node that pruned.' },
     prunedAt: { type: 'string', format: 'date-time' },
+    frontier: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'The compact range of the pruned positions (RFC 9162 perfect subtree hashes, lowercase hex, largest first). With it a later export ' +
+        'still verifies against a signed checkpoint: save this response and pass it to vellum verify --pruned. Hashes only, no event content.',
+    },
   },
 } as const;
 

@@ -195,6 +195,19 @@ export function describeRetentionE2E(name: string, open: () => Promise<Retention
         const run = await cli('verify', '--tenant', TENANT, '--file', archive, '--checkpoint', sidecar, '--key', checkpoint.verifierKey);
         expect(run.code, run.out + run.err).toBe(0);
       }
+      // A whole-log export made after the prune starts at 129: it verifies with the saved GET /v1/retention, not without.
+      const exported = await inject('GET', '/v1/export?format=ndjson&form=stored&order=asc');
+      expect(exported.statusCode).toBe(200);
+      const exportFile = path.join(dir, 'export.ndjson');
+      writeFileSync(exportFile, exported.payload);
+      const retentionFile = path.join(dir, 'retention.json');
+      writeFileSync(retentionFile, (await inject('GET', '/v1/retention')).payload);
+      const withPruned = await cli('verify', '--tenant', TENANT, '--file', exportFile, '--checkpoint', saved, '--key', checkpoint.verifierKey, '--pruned', retentionFile);
+      expect(withPruned.code, withPruned.out + withPruned.err).toBe(0);
+      const without = await cli('verify', '--tenant', TENANT, '--file', exportFile, '--checkpoint', saved, '--key', checkpoint.verifierKey);
+      expect(without.code).toBe(1);
+      expect(without.out).toMatch(/positions 1–128 are missing/);
+
       expect(readFileSync(first.archive, 'utf8').trim().split('\n')).toHaveLength(96);
       expect(readFileSync(second.archive, 'utf8').trim().split('\n')).toHaveLength(32);
 
