@@ -147,7 +147,7 @@ export class CaptureWorker {
           await this.#pause(this.#o.pollMs);
           continue;
         }
-        const handled = await this.drainOnce();
+        const handled = await this.#drainOnce();
         if (failures > 0) this.#o.log(`capture: resumed after ${failures} failed attempt(s)`);
         failures = 0;
         if (handled < this.#o.batchSize) await this.#pause(this.#o.pollMs);
@@ -200,7 +200,7 @@ export class CaptureWorker {
   }
 
   /** One batch: the rows past their grace, oldest first. Resolves with how many rows it settled. */
-  async drainOnce(): Promise<number> {
+  async #drainOnce(): Promise<number> {
     const db = this.#db;
     if (db === null) throw new Error('not connected');
     const s = quoteIdent(this.#o.schema);
