@@ -220,7 +220,8 @@ export class DeliveryWorker implements DeliveryService {
         continue;
       }
       if (known.running !== null) continue;
-      if (record.revision !== known.record.revision) {
+      // Newer than what this node last wrote or read: someone changed it (resume, replay, target, filter).
+      if (record.revision > known.record.revision) {
         known.record = record;
         known.priority = isPriorityFilter(record.filter);
         known.dueAt = record.pending === null ? now : Date.parse(record.pending.nextAttemptAt);
