@@ -366,7 +366,13 @@ export class DeliveryWorker implements DeliveryService {
       return;
     }
     if (!(await this.#subs.acquireLease(s.id, this.nodeId, iso(now), iso(now + this.#leaseMs)))) {
-      // Another node delivers it; look again after a refresh (its lease may lapse if that node died).
+      // Gone (leases of unknown subscriptions are refused), or another node delivers it: look again after a
+      // refresh (its lease may lapse if that node died).
+      const current = await this.#subs.getSubscription(s.tenant, s.id);
+      if (current === null || current.status !== 'active') {
+        await this.#forget(s);
+        return;
+      }
       this.#leases.delete(s.id);
       this.#leasedElsewhere.set(s.id, now + this.#refreshMs);
       s.dueAt = now + this.#refreshMs;

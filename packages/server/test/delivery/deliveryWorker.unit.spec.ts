@@ -261,6 +261,35 @@ describe('DeliveryWorker: retries', () => {
   });
 });
 
+describe('DeliveryWorker: changes made through the API', () => {
+  it('a pause stops delivery, a replay seen on refresh sends from the new cursor, a delete forgets it', async () => {
+    await ingest(5);
+    const sub = await subscribe('api');
+    const w = worker();
+    await run(w);
+    expect(receiver().sent).toHaveLength(1);
+    const at = () => new Date(now).toISOString();
+
+    let current = await get(sub.id);
+    current = (await store.subscriptions.updateSubscription(TENANT, sub.id, current.revision, { status: 'paused' }, at())) as SubscriptionRecord;
+    await ingest(2);
+    w.signal(TENANT, 7);
+    await run(w);
+    expect(receiver().sent).toHaveLength(1);
+
+    await store.subscriptions.updateSubscription(TENANT, sub.id, current.revision, { status: 'active', cursor: 3 }, at());
+    await run(w);
+    expect(receiver().sent.at(-1)).toMatchObject({ fromPosition: 4, toPosition: 7 });
+
+    await store.subscriptions.deleteSubscription(TENANT, sub.id);
+    await ingest(1);
+    w.signal(TENANT, 8);
+    await run(w);
+    expect(receiver().sent).toHaveLength(2);
+    expect(w.dueAt(sub.id)).toBeNull();
+  });
+});
+
 describe('DeliveryWorker: gone and exhausted', () => {
   it('410 disables the subscription and nothing is delivered after it', async () => {
     await ingest(3);
