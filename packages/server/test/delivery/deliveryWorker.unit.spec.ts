@@ -499,6 +499,26 @@ describe('DeliveryWorker: scheduling', () => {
     expect(await store.subscriptions.acquireLease(subs[0]?.id as string, 'node-c', new Date(now).toISOString(), new Date(now + 30_000).toISOString())).toBe(true);
   });
 
+  it('stop() takes no new work, lets the delivery in flight finish, then releases the lease', async () => {
+    await ingest(15);
+    const sub = await subscribe('stop');
+    let answer: (r: DeliveryResult) => void = () => {};
+    receiver().answer = () => new Promise<DeliveryResult>((resolve) => (answer = resolve));
+    const w = worker();
+    await w.refresh();
+    const draining = w.drain();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(receiver().sent).toHaveLength(1);
+    const stopped = w.stop();
+    await new Promise((r) => setTimeout(r, 10));
+    answer(OK);
+    await stopped;
+    await draining;
+    expect(receiver().sent).toHaveLength(1);
+    expect(await get(sub.id)).toMatchObject({ cursor: 10, pending: null });
+    expect(await store.subscriptions.acquireLease(sub.id, 'node-b', new Date(now).toISOString(), new Date(now + 30_000).toISOString())).toBe(true);
+  });
+
   it('survives store errors: logs, waits and tries again without losing the batch', async () => {
     await ingest(2);
     const sub = await subscribe('flaky');
