@@ -4,8 +4,11 @@ import type { BatchMemo, TailConsumer, TenantTail } from './TenantTail.ts';
 
 /** Where a consumer's events go: an SSE response or a WebSocket. */
 export interface LiveSink {
-  /** Writes one event; false when the socket's buffer is full (wait for onDrain before writing more). */
-  write(event: StoredEvent): boolean;
+  /**
+   * Writes events in order, as one chunk where the transport allows (one syscall for many events); false when
+   * the socket's buffer is full (wait for onDrain before writing more).
+   */
+  write(events: readonly StoredEvent[]): boolean;
   /** Calls `fn` once the socket can take more. */
   onDrain(fn: () => void): void;
   /** Ends the connection, telling the client where to resume (`from=resumeFrom`). */
@@ -34,6 +37,8 @@ export interface LiveConsumerOptions {
 }
 
 const CATCH_UP_PAGE = 500;
+/** Most events handed to the socket in one write. */
+const WRITE_CHUNK = 100;
 
 /**
  * One live subscriber. It starts in catch-up mode, reading from the store at its own pace (one page, then
@@ -143,10 +148,10 @@ export class LiveConsumer implements TailConsumer {
     if (this.#closed || this.#waitingForDrain) return;
     let sent = 0;
     while (this.#queue.length > 0) {
-      const event = this.#queue.shift()!;
-      const more = this.#o.sink.write(event);
-      sent += 1;
-      this.#sentThrough = event.position;
+      const chunk = this.#queue.splice(0, WRITE_CHUNK);
+      const more = this.#o.sink.write(chunk);
+      sent += chunk.length;
+      this.#sentThrough = chunk[chunk.length - 1]!.position;
       if (!more) {
         this.#waitingForDrain = true;
         this.#o.sink.onDrain(() => {

@@ -99,6 +99,13 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
     request.live.reserved = false;
     hub.unreserve(request.auth.keyId);
   };
+  /** The `audit: 'viewer'` self-audit, recorded when a stream opens (hijacked replies skip onResponse). */
+  const recordViewerRead = (request: FastifyRequest, route: string, status: number): void => {
+    if (request.auth.kind !== 'viewer') return;
+    void app.audit
+      .record(request, { type: 'vellum.viewer.read', action: 'read', data: { route, queryParameters: Object.keys((request.query ?? {}) as object), status } })
+      .catch((err: unknown) => app.log.error({ err }, 'could not record a security event'));
+  };
   const startAfter = async (params: LiveParams): Promise<number> => params.after ?? (await hub.head(params.tenant));
 
   app.get('/v1/live', { config: { scope: 'events:read', audit: 'viewer' }, schema: sseSchema, preHandler: prepare }, async (request, reply) => {
@@ -119,7 +126,11 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
     // Gone already (between the slot being taken and here): 'close' will not fire again.
     if (reply.raw.destroyed || request.raw.socket?.destroyed === true) finish();
     const sink: LiveSink = {
-      write: (event: StoredEvent) => body.write(`id: ${event.position}\nevent: audit\ndata: ${jsonOf(event)}\n\n`),
+      write: (events) => {
+        let text = '';
+        for (const event of events) text += `id: ${event.position}\nevent: audit\ndata: ${jsonOf(event)}\n\n`;
+        return body.write(text);
+      },
       onDrain: (fn) => body.once('drain', fn),
       close: (reason: LiveCloseReason, resumeFrom: number) => {
         body.end(`event: closed\ndata: ${JSON.stringify({ reason, resumeFrom })}\n\n`);
@@ -144,12 +155,18 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
     body.write(`: vellum live stream, after position ${start}\nretry: 2000\n\n`);
     heartbeat = setInterval(() => body.write(': heartbeat\n\n'), config.heartbeatSeconds * 1_000);
     heartbeat.unref();
+    // Written by hand: a stream has no "response sent" moment for onResponse hooks (a client that leaves
+    // aborts it), so the viewer self-audit is recorded here, when the stream opens, as for WebSockets.
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    body.pipe(reply.raw);
+    recordViewerRead(request, '/v1/live', 200);
     open.consumer.start();
-    return reply
-      .type('text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('x-accel-buffering', 'no')
-      .send(body);
   });
 
   app.route({
@@ -185,17 +202,24 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
       socket.on('error', () => socket.terminate());
       // The client has nothing to say; anything it sends is ignored (maxPayload bounds it).
       const sink: LiveSink = {
-        write(event) {
-          const text = `{"type":"event","position":${event.position},"event":${jsonOf(event)}}`;
-          inflight += Buffer.byteLength(text);
-          socket.send(text, () => {
-            inflight -= Buffer.byteLength(text);
-            if (inflight < WS_HIGH_WATER / 2 && drained !== null) {
-              const fn = drained;
-              drained = null;
-              fn();
-            }
-          });
+        write(events) {
+          // One message per event (the protocol), but one write to the socket for all of them.
+          const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+          raw?.cork();
+          for (const event of events) {
+            const text = `{"type":"event","position":${event.position},"event":${jsonOf(event)}}`;
+            const bytes = Buffer.byteLength(text);
+            inflight += bytes;
+            socket.send(text, () => {
+              inflight -= bytes;
+              if (inflight < WS_HIGH_WATER / 2 && drained !== null) {
+                const fn = drained;
+                drained = null;
+                fn();
+              }
+            });
+          }
+          raw?.uncork();
           return inflight < WS_HIGH_WATER;
         },
         onDrain(fn) {
@@ -219,15 +243,7 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
             open.release();
             return;
           }
-          if (request.auth.kind === 'viewer') {
-            void app.audit
-              .record(request, {
-                type: 'vellum.viewer.read',
-                action: 'read',
-                data: { route: '/v1/ws', queryParameters: Object.keys((request.query ?? {}) as object), status: 101 },
-              })
-              .catch((err: unknown) => app.log.error({ err }, 'could not record a security event'));
-          }
+          recordViewerRead(request, '/v1/ws', 101);
           heartbeat = setInterval(() => socket.ping(), config.heartbeatSeconds * 1_000);
           heartbeat.unref();
           open.consumer.start();

@@ -53,8 +53,8 @@ function sink(rnd: () => number, stallRate: number) {
     got,
     closed: () => closed,
     sink: {
-      write(event: StoredEvent) {
-        got.push(event.position);
+      write(events: readonly StoredEvent[]) {
+        for (const event of events) got.push(event.position);
         return rnd() >= stallRate;
       },
       onDrain(fn: () => void) {
@@ -116,8 +116,8 @@ describe('tail and consumers', () => {
     const drains: Array<() => void> = [];
     const s = {
       ...out.sink,
-      write(event: StoredEvent) {
-        out.got.push(event.position);
+      write(events: readonly StoredEvent[]) {
+        for (const event of events) out.got.push(event.position);
         return !stalled;
       },
       onDrain(fn: () => void) {

@@ -157,6 +157,17 @@ describe.skipIf(!pgUrl)('live streams', () => {
     viewer.destroy();
     other.destroy();
     viewerWs.socket.close();
+    // Streams opened with a viewer token are self-audited in the system tenant, like its searches.
+    await waitUntil(() => s.hub().stats().streams === 0, 5_000, 'the viewer streams to close');
+    const routes = async () => {
+      const res = await fetch(`${s.base}/v1/events?tenant=system&type=vellum.viewer.read&limit=100`, { headers: admin('default') });
+      return ((await res.json()) as { events: Array<{ data: { route: string } }> }).events.map((e) => e.data.route);
+    };
+    let seen: string[] = [];
+    await waitUntil(() => {
+      void routes().then((r) => (seen = r));
+      return seen.includes('/v1/live') && seen.includes('/v1/ws');
+    }, 5_000, 'viewer reads in the system tenant').catch((err: Error) => { throw new Error(`${err.message}; seen: ${JSON.stringify(seen)}`); });
   });
 
   it('refuses a key its (maxConnectionsPerKey + 1)th stream on a node with 429, over SSE and WebSocket alike', async () => {
