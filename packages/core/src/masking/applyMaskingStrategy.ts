@@ -33,6 +33,9 @@ function partialTail(s: string): string | undefined {
 export function applyMaskingStrategy(strategy: Exclude<MaskingStrategy, 'drop'>, value: unknown, hashKey: string | undefined): unknown {
   switch (strategy) {
     case 'partial': {
+      // Already masked (by the SDK, or by capture before sending): kept, so masking twice changes nothing
+      // (`[REDACTED]` would otherwise become `••••••••TED]`). Such a value reveals at most four characters.
+      if (isMaskedForm(value)) return value;
       const tail = typeof value === 'string' ? partialTail(value) : undefined;
       return tail === undefined ? REDACTED : PARTIAL_PREFIX + tail;
     }
@@ -44,4 +47,11 @@ export function applyMaskingStrategy(strategy: Exclude<MaskingStrategy, 'drop'>,
       if (hashKey === undefined) return REDACTED;
       return `hmac-sha256:${createHmac('sha256', hashKey).update(canonicalJson(value), 'utf8').digest('hex')}`;
   }
+}
+
+/** A value in a masked form already: `[REDACTED]`, or the partial prefix with at most four characters after it. */
+function isMaskedForm(value: unknown): boolean {
+  if (value === REDACTED) return true;
+  if (typeof value !== 'string' || !value.startsWith(PARTIAL_PREFIX)) return false;
+  return [...value.slice(PARTIAL_PREFIX.length)].length <= PARTIAL_KEEP_CHARS;
 }

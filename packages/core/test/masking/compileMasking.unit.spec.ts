@@ -151,6 +151,16 @@ describe('compileMasking: strategies', () => {
     expect(r.masked).toEqual(['/data/secret']);
   });
 
+  it('leaves a value already in a masked form as it is (masking twice changes nothing), still listing its path', () => {
+    const once = maskData({ password: 'sk_live_0000000000001234', api_key: 'short' }).event.data!;
+    expect(once).toEqual({ password: '••••••••1234', api_key: '[REDACTED]' });
+    const twice = maskData(once as Record<string, unknown>);
+    expect(twice.event.data).toEqual(once);
+    expect([...twice.masked].sort()).toEqual(['/data/api_key', '/data/password']);
+    // More than four characters after the prefix is not a masked form: masked as any other string.
+    expect(maskData({ password: '••••••••12345' }).event.data).toEqual({ password: '••••••••2345' });
+  });
+
   it('counts characters, not UTF-16 units, for partial, and never splits an emoji', () => {
     expect(maskData({ token: '😀😀😀😀😀😀😀' }).event.data).toEqual({ token: '[REDACTED]' }); // 7 characters
     expect(maskData({ token: 'abcd😀é😀x' }).event.data).toEqual({ token: '••••••••😀é😀x' });
