@@ -44,7 +44,7 @@ export async function startVellum(): Promise<TestVellum> {
   const key = generateApiKey();
   const port = await freePort();
   const store = `sqlite:${path.join(dir, 'vellum.db')}`;
-  const launch = (): Promise<RunningServer> => spawnServer({ store, key, env: NO_RATE_LIMITS, args: ['--port', String(port)] });
+  const launch = (): Promise<RunningServer> => spawnServer({ store, key, env: NO_RATE_LIMITS, args: ['--port', String(port)], timeoutMs: 90_000 });
   const t: TestVellum = {
     url: `http://127.0.0.1:${port}`,
     key,
