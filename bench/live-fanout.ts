@@ -201,6 +201,9 @@ async function runStore(store: StoreKind, bodies: string[]): Promise<StoreResult
     await new Promise((r) => setTimeout(r, 1_000));
     measuring = false;
     const received = subs.reduce((s, x) => s + x.received, 0);
+    // What the fan-out did: streams that fell back to the store, events sent, streams closed for lag.
+    const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text()).catch(() => '');
+    console.log(metrics.split('\n').filter((l) => l.startsWith('vellum_live_')).map((l) => `  ${l}`).join('\n'));
     for (const s of subs) s.destroy();
     return { store, without, with: phase, receipt, received, rssPeakMb: server.rss.read().peakMb, rssBaselineMb };
   } finally {
