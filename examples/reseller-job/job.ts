@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createClient } from '@vellum/sdk';
 // Exported from @vellum/sdk once its index lists it.
-import { withAuditContext } from '../../packages/sdk/src/withAuditContext.ts';
+import { withAuditContext } from '@vellum/sdk';
 import { installCapture } from '../../packages/server/src/capture/installCapture.ts';
 import { CaptureWorker } from '../../packages/server/src/capture/CaptureWorker.ts';
 
