@@ -114,12 +114,14 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
     let open: Awaited<ReturnType<typeof hub.open>> | null = null;
     let heartbeat: NodeJS.Timeout | null = null;
     let done = false;
+    // While hub.open runs, the slot belongs to it: a client leaving then is handled once it returns.
+    let opening = false;
     const finish = (): void => {
       if (done) return;
       done = true;
       if (heartbeat !== null) clearInterval(heartbeat);
       if (open !== null) open.release();
-      else unreserve(request);
+      else if (!opening) unreserve(request);
     };
     // The response's close, not the request's: a GET request "closes" as soon as its (empty) body is read.
     reply.raw.once('close', finish);
@@ -141,10 +143,16 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
     try {
       start = await startAfter(params);
       if (done) return reply.send('');
-      open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'sse' });
+      opening = true;
+      try {
+        open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'sse' });
+      } finally {
+        opening = false;
+      }
       params.reserved = false;
     } catch (err) {
-      finish();
+      if (done) unreserve(request);
+      else finish();
       throw err;
     }
     if (done) {
@@ -191,12 +199,13 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
       let inflight = 0;
       let drained: (() => void) | null = null;
       let done = false;
+      let opening = false;
       const finish = (): void => {
         if (done) return;
         done = true;
         if (heartbeat !== null) clearInterval(heartbeat);
         if (open !== null) open.release();
-        else unreserve(request);
+        else if (!opening) unreserve(request);
       };
       socket.once('close', finish);
       socket.on('error', () => socket.terminate());
@@ -237,7 +246,12 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
         try {
           const start = await startAfter(params);
           if (done) return;
-          open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'ws' });
+          opening = true;
+          try {
+            open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'ws' });
+          } finally {
+            opening = false;
+          }
           params.reserved = false;
           if (done) {
             open.release();
@@ -249,8 +263,11 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
           open.consumer.start();
         } catch (err) {
           app.log.error({ err }, 'live stream: could not open a WebSocket stream');
-          socket.close(1011, 'error');
-          finish();
+          if (done) unreserve(request);
+          else {
+            socket.close(1011, 'error');
+            finish();
+          }
         }
       })();
     },
