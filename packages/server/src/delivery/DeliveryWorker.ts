@@ -142,7 +142,11 @@ export class DeliveryWorker implements DeliveryService {
     const loop = async (): Promise<void> => {
       await this.refresh();
       this.#pump();
-      if (!this.#stopped) this.#refreshTimer = setTimeout(() => void loop(), this.#refreshMs);
+      if (!this.#stopped) {
+        this.#refreshTimer = setTimeout(() => void loop(), this.#refreshMs);
+        // The server's listener keeps the process alive; a worker alone (an app never closed in a test) must not.
+        this.#refreshTimer.unref?.();
+      }
     };
     void loop();
   }
