@@ -4,7 +4,10 @@
  * checks the status it must get and scans the whole answer — status, headers, streamed body — for globex's
  * data. Admin keys acting on globex run the same requests as positive controls.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/paths.ts';
 import type { FastifyInstance } from 'fastify';
 import type { VellumStore } from '../../src/store/VellumStore.ts';
 import { makeTestApp, type TestApp } from '../support/testApp.ts';
@@ -175,8 +178,10 @@ async function runControl(w: World, variant: Variant): Promise<string[]> {
 /** globex's state that no acme request may change: its log's length, its keys and their state. */
 async function foreignSnapshot(w: World): Promise<unknown> {
   const keys = await w.store.listKeys(FOREIGN);
+  const subscriptions = await w.store.subscriptions.listSubscriptions(FOREIGN);
   return {
     head: await w.store.headPosition(FOREIGN),
+    subscriptions: subscriptions.map((s) => ({ id: s.id, name: s.name, status: s.status, cursor: s.cursor, revision: s.revision })),
     keys: keys.map((k) => ({ id: k.id, scopes: k.scopes, revokedAt: k.revokedAt, expiresAt: k.expiresAt })),
   };
 }
@@ -191,7 +196,8 @@ export function describeIsolationMatrix(storeName: string, discovery: Discovery,
 
     beforeAll(async () => {
       opened = await openStore();
-      t = await makeTestApp({ store: opened.store, config: { logLevel: 'warn' } });
+      // No delivery: the seeded webhook subscriptions point at a loopback port nothing listens on.
+      t = await makeTestApp({ store: opened.store, config: { logLevel: 'warn', delivery: { enabled: false, webhookAllow: ['127.0.0.1'] } } });
       w = await seedWorld(t.app, t.store);
       before = await foreignSnapshot(w);
     }, 120_000);
@@ -225,6 +231,14 @@ export function describeIsolationMatrix(storeName: string, discovery: Discovery,
         if (spec === undefined || op.scope === undefined) {
           it('is in the matrix', () => {
             expect.fail(op.scope === undefined ? `${op.key} declares no scope` : `${op.key} has no request builders in test/isolation/routeTable.ts`);
+          });
+          return;
+        }
+        const coveredBy = spec.coveredBy;
+        if (coveredBy !== undefined) {
+          it(`is covered over real connections by ${coveredBy.file}`, () => {
+            const text = readFileSync(path.join(REPO_ROOT, coveredBy.file), 'utf8');
+            expect(coveredBy.covers.filter((c) => !text.includes(c)), `${coveredBy.file} no longer covers`).toEqual([]);
           });
           return;
         }

@@ -61,6 +61,11 @@ export interface Variant {
 }
 
 export interface RouteSpec {
+  /**
+   * For endless answers (live streams), which a cell's inject cannot wait for: the test file that plays the same
+   * cells over real connections instead. The matrix checks that the file exists and says what it covers.
+   */
+  coveredBy?: { file: string; covers: readonly string[] };
   /** How an answer with nothing in it looks here (for `empty`). */
   isEmpty?(res: Answer): boolean;
   variants: Variant[];
@@ -111,6 +116,11 @@ function namingVariants(path: string, extra: Record<string, string | number>): V
     },
   ];
 }
+
+const LIVE_ISOLATION = {
+  file: 'packages/server/test/live/live.int.spec.ts',
+  covers: ['globex', 'tenant=acme', 'restrict'],
+} as const;
 
 /** An id no tenant has (UUIDv7 shape, like event and key ids). */
 const UNKNOWN_ID = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
@@ -557,9 +567,124 @@ export const ROUTES: Record<string, RouteSpec> = {
     ],
   },
 
+  ...subscriptionRoutes(),
+
+  // Retention: reading is the tenant's own (keys:manage); setting, clearing and running are admin-only, so every
+  // credential the matrix holds must be refused them.
+  'GET /v1/retention': {
+    headerControl: true,
+    variants: [
+      {
+        label: "acme's policy",
+        values: 'own',
+        build: () => get('/v1/retention'),
+        expect: success,
+        check: (res) => (res.json().tenant === 'acme' ? [] : [`answers for tenant ${JSON.stringify(res.json().tenant)}`]),
+      },
+    ],
+  },
+  'PUT /v1/retention': { variants: [{ label: 'a 400-day policy', values: 'own', build: () => ({ method: 'PUT', url: '/v1/retention', payload: { keepDays: 400 } }), expect: success }] },
+  'DELETE /v1/retention': { variants: [{ label: "acme's policy", values: 'own', build: () => ({ method: 'DELETE', url: '/v1/retention' }), expect: status(200, 404) }] },
+  'POST /v1/retention/run': { variants: [{ label: 'a dry run', values: 'own', build: () => post('/v1/retention/run', { dryRun: true }), expect: status(200, 404) }] },
+
+  // Live streams never end, so their isolation cells run over real sockets in the live tests.
+  'GET /v1/live': { coveredBy: LIVE_ISOLATION, variants: [] },
+  'GET /v1/ws': { coveredBy: LIVE_ISOLATION, variants: [] },
+
   // Operations: public, and must say nothing about any tenant.
   'GET /healthz': { variants: [{ label: 'health', values: 'own', build: () => get('/healthz'), expect: success }] },
   'GET /readyz': { variants: [{ label: 'readiness', values: 'own', build: () => get('/readyz'), expect: success }] },
   'GET /metrics': { variants: [{ label: 'metrics', values: 'own', build: () => get('/metrics'), expect: success }] },
   'GET /openapi.json': { variants: [{ label: 'the document', values: 'own', build: () => get('/openapi.json'), expect: success }] },
 };
+
+/**
+ * /v1/subscriptions: acme's own subscription answers, globex's id is a 404 that looks exactly like an unknown id's,
+ * and admins alone may name another tenant. Only reads carry admin controls: a control acting on globex would change
+ * the globex data whose stability the matrix checks at the end.
+ */
+function subscriptionRoutes(): Record<string, RouteSpec> {
+  const sub = (w: World, who: 'acme' | 'globex', rest = ''): string => `/v1/subscriptions/${w[who].subscriptionId}${rest}`;
+  const byId = (method: Req['method'], rest: string, payload: object | undefined, own: Expect, options: { control?: true; ownId?: (w: World) => Promise<string> } = {}): RouteSpec => {
+    const req = (url: string): Req => ({ method, url, ...(payload === undefined ? {} : { payload }) });
+    return {
+      variants: [
+        {
+          label: "acme's subscription",
+          values: 'own',
+          build: async (w) => req(options.ownId === undefined ? sub(w, 'acme', rest) : `/v1/subscriptions/${await options.ownId(w)}${rest}`),
+          expect: own,
+        },
+        {
+          label: "globex's subscription",
+          values: 'foreign',
+          build: (w) => req(sub(w, 'globex', rest)),
+          expect: status(404),
+          ...(options.control === undefined ? {} : { control: true as const }),
+          check: indistinguishableFrom(() => req(`/v1/subscriptions/${UNKNOWN_ID}${rest}`), (w) => [UNKNOWN_ID, w.globex.subscriptionId]),
+        },
+      ],
+    };
+  };
+  return {
+    'POST /v1/subscriptions': {
+      variants: [
+        {
+          label: 'a webhook subscription for acme',
+          values: 'own',
+          build: (w) => post('/v1/subscriptions', { name: `matrix ${w.unique()}`, target: { kind: 'webhook', url: 'http://127.0.0.1:9/matrix' } }),
+          expect: status(201),
+        },
+        {
+          label: 'naming tenant globex in its body',
+          values: 'names-foreign',
+          build: (w) => post('/v1/subscriptions', { name: `matrix ${w.unique()}`, tenant: 'globex', target: { kind: 'webhook', url: 'http://127.0.0.1:9/matrix' } }),
+          expect: status(400),
+        },
+      ],
+    },
+    'GET /v1/subscriptions': {
+      isEmpty: (res) => res.json().subscriptions.length === 0,
+      headerControl: true,
+      variants: [
+        {
+          label: "acme's subscriptions",
+          values: 'own',
+          build: () => get('/v1/subscriptions'),
+          expect: success,
+          check: (res, { w }) =>
+            (res.json().subscriptions as Array<{ id: string }>).some((s) => s.id === w.acme.subscriptionId) ? [] : ["acme's own subscription is not listed"],
+        },
+        ...namingVariants('/v1/subscriptions', {}),
+      ],
+    },
+    'GET /v1/subscriptions/{id}': byId('GET', '', undefined, success, { control: true }),
+    'PATCH /v1/subscriptions/{id}': {
+      variants: [
+        {
+          label: "acme's subscription",
+          values: 'own',
+          build: (w) => ({ method: 'PATCH', url: sub(w, 'acme'), payload: { filter: { types: ['configuration.*'], minSeverity: 'low' } } }),
+          expect: success,
+        },
+        {
+          label: "globex's subscription",
+          values: 'foreign',
+          build: (w) => ({ method: 'PATCH', url: sub(w, 'globex'), payload: { filter: {} } }),
+          expect: status(404),
+          check: indistinguishableFrom(() => ({ method: 'PATCH', url: `/v1/subscriptions/${UNKNOWN_ID}`, payload: { filter: {} } }), (w) => [UNKNOWN_ID, w.globex.subscriptionId]),
+        },
+      ],
+    },
+    'DELETE /v1/subscriptions/{id}': byId('DELETE', '', undefined, success, { ownId: (w) => w.victimSubscription() }),
+    'POST /v1/subscriptions/{id}/pause': byId('POST', '/pause', undefined, success),
+    'POST /v1/subscriptions/{id}/resume': byId('POST', '/resume', undefined, success),
+    'POST /v1/subscriptions/{id}/replay': byId('POST', '/replay', { position: 1 }, success),
+    // No control: without delivery these lists are empty, so an admin's answer would hold no globex data to see.
+    'GET /v1/subscriptions/{id}/deliveries': byId('GET', '/deliveries', undefined, success),
+    'GET /v1/subscriptions/{id}/dead-letters': byId('GET', '/dead-letters', undefined, success),
+    'POST /v1/subscriptions/{id}/dead-letters/retry': byId('POST', '/dead-letters/retry', {}, success),
+    'DELETE /v1/subscriptions/{id}/dead-letters': byId('DELETE', '/dead-letters', undefined, success),
+    'POST /v1/subscriptions/{id}/rotate-secret': byId('POST', '/rotate-secret', {}, success),
+  };
+}

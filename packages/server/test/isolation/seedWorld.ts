@@ -50,6 +50,8 @@ export interface TenantData {
   /** Idempotency-Key header of one of the tenant's append requests. */
   idempotencyKey: string;
   keys: SeededKey[];
+  /** A webhook subscription of the tenant. */
+  subscriptionId: string;
 }
 
 /** An append request globex made: the body's events and its Idempotency-Key header, if any. */
@@ -79,6 +81,8 @@ export interface World {
   unique(): string;
   /** A fresh acme key (scope keys:manage) that a revoke or rotate cell may consume. */
   victimKey(): Promise<string>;
+  /** A fresh acme subscription that a delete cell may consume. */
+  victimSubscription(): Promise<string>;
 }
 
 const admin = (tenant: string): Record<string, string> => ({ authorization: `Bearer ${ADMIN_KEY}`, 'vellum-tenant': tenant });
@@ -224,6 +228,18 @@ export async function seedWorld(app: FastifyInstance, store: VellumStore): Promi
   const globexAppended: Appended[] = [];
   for (const r of globexRequests) globexAppended.push(...(await append(app, globexKey.secret, r.events, r.idempotencyKey)));
 
+  // Webhook subscriptions to a loopback receiver that is never contacted (the matrix runs without delivery).
+  const subscribe = async (tenant: string, name: string, path: string, filter: object): Promise<{ id: string; secret: string }> => {
+    const body = await call<{ subscription: { id: string }; secret: string }>(
+      app,
+      { method: 'POST', url: '/v1/subscriptions', headers: admin(tenant), payload: { name, filter, target: { kind: 'webhook', url: `http://127.0.0.1:9/${path}` } } },
+      201,
+    );
+    return { id: body.subscription.id, secret: body.secret };
+  };
+  const acmeSubscription = await subscribe(OWN, 'acme hook', 'acme-hook', { types: ['configuration.*'] });
+  const globexSubscription = await subscribe(FOREIGN, c.next(), c.next(), { types: [globexValues.type], actorId: globexValues.actor.id });
+
   const cursorOf = async (key: string): Promise<string> => {
     const page = await call<{ nextCursor: string | null }>(app, { method: 'GET', url: '/v1/events?limit=1', headers: bearer(key) }, 200);
     if (page.nextCursor === null) throw new Error('seeding: a search with limit=1 gave no nextCursor');
@@ -243,6 +259,7 @@ export async function seedWorld(app: FastifyInstance, store: VellumStore): Promi
     cursor: await cursorOf(acmeKeys['events:read'].secret),
     idempotencyKey: 'unused',
     keys: Object.values(acmeKeys),
+    subscriptionId: acmeSubscription.id,
   };
   const globex: TenantData = {
     id: FOREIGN,
@@ -254,6 +271,7 @@ export async function seedWorld(app: FastifyInstance, store: VellumStore): Promi
     cursor: await cursorOf(globexKey.secret),
     idempotencyKey: globexIdempotencyKey,
     keys: globexKeys,
+    subscriptionId: globexSubscription.id,
   };
 
   const mint = async (body: object): Promise<string> =>
@@ -265,6 +283,7 @@ export async function seedWorld(app: FastifyInstance, store: VellumStore): Promi
 
   detector.addSecrets(FOREIGN, ...globex.eventIds, ...globex.eventHashes);
   for (const k of globexKeys) detector.addSecrets(k.id, k.prefix, k.secret);
+  detector.addSecrets(globexSubscription.id, globexSubscription.secret);
   detector.addSecrets(self.id, self.prefix, ADMIN_KEY);
 
   let n = 0;
@@ -281,5 +300,6 @@ export async function seedWorld(app: FastifyInstance, store: VellumStore): Promi
     detector,
     unique: () => `${process.pid}-${++n}`,
     victimKey: async () => (await createKey(app, OWN, `victim ${++n}`, ['keys:manage'])).id,
+    victimSubscription: async () => (await subscribe(OWN, `victim ${++n}`, 'victim', {})).id,
   };
 }
