@@ -137,8 +137,12 @@ describe.skipIf(!pg)('PostgreSQL row-level security', () => {
         FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r' ORDER BY c.relname`, [t.schema]);
     expect(tables.every((r) => r.owner !== appRole)).toBe(true);
     // The integrity tables of migration 7 are tenant tables too; postgresIntegrityStore.int.spec.ts covers their policies.
-    // So is migration 8's subject_keys (test/personal covers it).
-    const tenantTables = [...TENANT_TABLES.map(([table]) => table), 'merkle_trees', 'merkle_nodes', 'checkpoints', 'subject_keys'];
+    // So are migration 8's subject_keys (test/personal covers it), migration 9's retention tables (test/retention)
+    // and migration 10's subscription tables (subscriptionStorePostgres.int.spec.ts).
+    const tenantTables = [
+      ...TENANT_TABLES.map(([table]) => table), 'merkle_trees', 'merkle_nodes', 'checkpoints', 'subject_keys',
+      'retention_policies', 'retention_runs', 'subscriptions', 'subscription_leases', 'deliveries', 'dead_letters',
+    ];
     expect(tables.filter((r) => r.rls && r.forced).map((r) => r.relname).sort()).toEqual(tenantTables.sort());
   });
 
