@@ -24,6 +24,8 @@ export interface NatsBridge {
 }
 
 const MAX_MESSAGE_BYTES = 1_024;
+/** Between attempts at the first connection. */
+const RETRY_MS = 2_000;
 
 /**
  * One small message per commit per tenant on NATS core (no JetStream: a lost message only delays a reader
@@ -39,52 +41,71 @@ export function startNatsBridge(options: { url: string; subject: string; log: Fa
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
 
-  const opening = connect({
-    servers: url,
-    name: 'vellum-live',
-    // Our own advances reach our listeners directly; hearing them again would only cost a read.
-    noEcho: true,
-    reconnect: true,
-    maxReconnectAttempts: -1,
-    waitOnFirstConnect: true,
-    timeout: 2_000,
-  }).then(
-    async (conn) => {
-      if (closed) {
-        await conn.close();
-        return;
-      }
-      nc = conn;
-      up = true;
-      log.info('live streams: NATS connected, advances are shared with other nodes');
-      const sub = conn.subscribe(subject);
-      void (async () => {
-        for await (const status of conn.status()) {
-          if (status.type === Events.Disconnect) {
-            up = false;
-            log.warn('live streams: NATS disconnected; polling the store for other nodes\' commits until it is back');
-          } else if (status.type === Events.Reconnect) {
-            up = true;
-            log.info('live streams: NATS reconnected');
-          }
-        }
-      })().catch(() => undefined);
-      for await (const msg of sub) {
-        if (msg.data.length > MAX_MESSAGE_BYTES) continue;
-        try {
-          const body = JSON.parse(decoder.decode(msg.data)) as { t?: unknown; h?: unknown };
-          if (typeof body.t === 'string' && Number.isSafeInteger(body.h) && (body.h as number) > 0) {
-            options.onAdvance({ tenant: body.t, head: body.h as number });
-          }
-        } catch {
-          // Not one of ours: ignored.
+  let retry: NodeJS.Timeout | null = null;
+  let warned = false;
+
+  const listen = async (conn: NatsConnection): Promise<void> => {
+    nc = conn;
+    up = true;
+    log.info('live streams: NATS connected, advances are shared with other nodes');
+    const sub = conn.subscribe(subject);
+    void (async () => {
+      for await (const status of conn.status()) {
+        if (status.type === Events.Disconnect) {
+          up = false;
+          log.warn("live streams: NATS disconnected; polling the store for other nodes' commits until it is back");
+        } else if (status.type === Events.Reconnect) {
+          up = true;
+          log.info('live streams: NATS reconnected');
         }
       }
-    },
-    (err: unknown) => {
-      if (!closed) log.warn({ error: String(err).slice(0, 200) }, 'live streams: could not connect to NATS; polling the store instead');
-    },
-  );
+    })().catch(() => undefined);
+    for await (const msg of sub) {
+      if (msg.data.length > MAX_MESSAGE_BYTES) continue;
+      try {
+        const body = JSON.parse(decoder.decode(msg.data)) as { t?: unknown; h?: unknown };
+        if (typeof body.t === 'string' && Number.isSafeInteger(body.h) && (body.h as number) > 0) {
+          options.onAdvance({ tenant: body.t, head: body.h as number });
+        }
+      } catch {
+        // Not one of ours: ignored.
+      }
+    }
+  };
+
+  // Our own retry for the first connection (rather than the client's waitOnFirstConnect), so that close()
+  // can cancel it: a node shut down while NATS is unreachable leaves no attempt running behind it.
+  const attempt = (): void => {
+    retry = null;
+    connect({
+      servers: url,
+      name: 'vellum-live',
+      // Our own advances reach our listeners directly; hearing them again would only cost a read.
+      noEcho: true,
+      // Once connected, outages are the client's business: it reconnects for ever.
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      timeout: 2_000,
+    }).then(
+      async (conn) => {
+        if (closed) {
+          await conn.close();
+          return;
+        }
+        await listen(conn);
+      },
+      (err: unknown) => {
+        if (closed) return;
+        if (!warned) {
+          warned = true;
+          log.warn({ error: String(err).slice(0, 200) }, 'live streams: could not connect to NATS; polling the store instead, and retrying');
+        }
+        retry = setTimeout(attempt, RETRY_MS);
+        retry.unref();
+      },
+    );
+  };
+  attempt();
 
   return {
     connected: () => up && !closed,
@@ -101,8 +122,8 @@ export function startNatsBridge(options: { url: string; subject: string; log: Fa
       up = false;
       const conn = nc;
       nc = null;
+      if (retry !== null) clearTimeout(retry);
       if (conn !== null) await conn.close().catch(() => undefined);
-      await Promise.race([opening, new Promise((r) => setTimeout(r, 1_000).unref())]);
     },
   };
 }

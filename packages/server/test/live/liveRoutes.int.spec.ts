@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../support/testApp.ts';
 import { createMemoryStore } from '../../src/store/createMemoryStore.ts';
 import { liveSubject } from '../../src/live/natsBridge.ts';
+import { anEvent } from '../support/testApp.ts';
+import type { AddressInfo } from 'node:net';
+import { openSse } from './liveSupport.ts';
 
 describe('live routes', () => {
   let t: TestApp;
@@ -44,5 +47,23 @@ describe('live routes', () => {
     expect(await liveSubject(b)).not.toBe(first);
     await a.close();
     await b.close();
+  });
+
+  it('starts, streams and closes promptly with NATS unreachable (nats.url pointing at nothing)', async () => {
+    const started = performance.now();
+    const down = await makeTestApp({ config: { logLevel: 'warn', nats: { url: 'nats://127.0.0.1:1' } } });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await down.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(down.app.server.address() as AddressInfo).port}`;
+    expect(down.app.logSignal.hearsOtherNodes).toBe(false);
+    const sse = await openSse(`${base}/v1/live`, down.auth());
+    const res = await down.app.inject({ method: 'POST', url: '/v1/events', headers: down.auth(), payload: anEvent() });
+    expect(res.statusCode).toBe(201);
+    await sse.waitFor(() => sse.positions().length === 1, 5_000);
+    const closing = performance.now();
+    await down.app.close();
+    expect(performance.now() - closing).toBeLessThan(3_000);
+    await sse.ended;
+    expect(sse.frames.at(-1)?.event).toBe('closed');
   });
 });

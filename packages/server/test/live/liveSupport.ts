@@ -6,6 +6,8 @@ import http from 'node:http';
 import WebSocket from 'ws';
 
 export interface SseFrame {
+  /** performance.now() when the frame was parsed. */
+  at: number;
   id?: string;
   event?: string;
   data?: string;
@@ -56,7 +58,7 @@ export function openSse(url: string, headers: Record<string, string>): Promise<S
         while ((cut = pending.indexOf('\n\n')) >= 0) {
           const block = pending.slice(0, cut);
           pending = pending.slice(cut + 2);
-          const frame: SseFrame = {};
+          const frame: SseFrame = { at: performance.now() };
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) comments.push(line.slice(1).trim());
             else if (line.startsWith('id: ')) frame.id = line.slice(4);
