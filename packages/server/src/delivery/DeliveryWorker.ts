@@ -188,7 +188,8 @@ export class DeliveryWorker implements DeliveryService {
   }
 
   wake(): void {
-    if (this.#stopped) return;
+    // A worker that was never started (delivery.enabled false on this node) delivers nothing, woken or not.
+    if (this.#stopped || !this.#started) return;
     void this.refresh({ all: true }).then(() => this.#pump());
   }
 

@@ -541,3 +541,20 @@ describe('DeliveryWorker: scheduling', () => {
     expect((await get(sub.id)).cursor).toBe(2);
   });
 });
+
+describe('DeliveryWorker: a node that does not deliver', () => {
+  it('delivers nothing when woken before it was started (delivery.enabled false), and does once started', async () => {
+    await ingest(3);
+    await subscribe('all');
+    const w = worker();
+    w.wake();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await w.drain();
+    expect(receiver().sent).toHaveLength(0);
+    w.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await w.drain();
+    expect(receiver().sent.flatMap((b) => b.events.map((e) => e.position))).toEqual([1, 2, 3]);
+    await w.stop();
+  });
+});
