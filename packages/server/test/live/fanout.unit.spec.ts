@@ -148,4 +148,25 @@ describe('tail and consumers', () => {
     expect(out.got).toEqual(Array.from({ length: closed!.resumeFrom }, (_, i) => i + 1));
     expect(tail.consumerCount).toBe(0);
   });
+
+  it('does not close a stream for lag during its first catch-up from far back (it reads at its own pace)', async () => {
+    const w = world(11);
+    w.append(500);
+    const tail = new TenantTail({ tenant: 't', source: w.source, start: w.log.length, ringSize: 50, onError: (e) => { throw e; } });
+    const out = sink(w.rnd, 0.5);
+    let lagClosed = 0;
+    const consumer = new LiveConsumer({
+      tail, filter: {}, start: 0, sink: out.sink, read: w.read, bufferEvents: 10, maxLagEvents: 10,
+      onModeChange: noop, onSent: noop, onLagClosed: () => (lagClosed += 1), onError: (e) => { throw e; },
+    });
+    consumer.start();
+    const deadline = Date.now() + 10_000;
+    while (out.got.length < 500 && Date.now() < deadline) await sleep(10);
+    expect(lagClosed).toBe(0);
+    expect(out.closed()).toBeNull();
+    expect(out.got).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    await sleep(20);
+    expect(consumer.attached).toBe(true);
+    consumer.stop();
+  });
 });
