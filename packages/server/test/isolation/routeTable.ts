@@ -572,7 +572,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   // Retention: reading is the tenant's own (keys:manage); setting, clearing and running are admin-only, so every
   // credential the matrix holds must be refused them.
   'GET /v1/retention': {
-    headerControl: true,
+    // No control: a policy holds only numbers, so an admin's answer about globex carries nothing to recognise.
     variants: [
       {
         label: "acme's policy",
