@@ -53,7 +53,7 @@ export class VellumHttp {
   }
 }
 
-function toRequestError(status: number, text: string, retryAfter: string | null): VellumRequestError {
+export function toRequestError(status: number, text: string, retryAfter: string | null): VellumRequestError {
   let code = `HTTP_${status}`;
   let message = 'no error body';
   let details: ErrorDetail[] = [];
