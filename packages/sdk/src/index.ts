@@ -24,6 +24,7 @@ export type { VellumFastifyOptions } from './context/vellumFastify.ts';
 export { vellumExpress } from './context/vellumExpress.ts';
 export type { VellumExpressOptions } from './context/vellumExpress.ts';
 export type { SearchFilter, SearchPage, TrailOptions, TrailPage } from './read/readEvents.ts';
+export type { LiveFilter, LiveOptions } from './read/liveEvents.ts';
 export type { EventInput, StoredEvent, AppendResult, Change, Actor, Entity, Severity } from '@vellum/core';
 export { withAuditContext, AUDIT_CONTEXT_SETTING } from './withAuditContext.ts';
 export type { AuditContext, QueryableClient } from './withAuditContext.ts';

@@ -22,7 +22,7 @@ export class DirectClient extends ClientBase implements VellumClient {
   readonly deadLetters: DeadLetters = { list: () => [], retry: () => 0, purge: () => 0 };
 
   constructor(http: VellumHttp, private readonly options: ResolvedOptions, private readonly masker: Masker) {
-    super(http);
+    super(http, options);
   }
 
   record(event: RecordInput): Promise<RecordReceipt> {

@@ -34,7 +34,7 @@ export class OutboxClient extends ClientBase implements VellumClient {
   readonly deadLetters: DeadLetters;
 
   constructor(http: VellumHttp, private readonly options: ResolvedOptions, private readonly masker: Masker, file: string) {
-    super(http);
+    super(http, options);
     this.outbox = new SqliteOutbox(file);
     this.pending = this.outbox.pendingCount();
     this.dead = this.outbox.deadLetterCount();

@@ -11,6 +11,7 @@ import { resolveOptions } from '../options.ts';
 import type { ClientOptions } from '../options.ts';
 import type { DeadLetter } from '../outbox/SqliteOutbox.ts';
 import type { SearchFilter, SearchPage, TrailOptions, TrailPage } from '../read/readEvents.ts';
+import type { LiveFilter, LiveOptions } from '../read/liveEvents.ts';
 import { DirectClient } from './DirectClient.ts';
 import { OutboxClient } from './OutboxClient.ts';
 
@@ -69,6 +70,14 @@ export interface VellumClient {
   /** An entity's trail: the events of one stream by version. */
   trail(stream: string, options?: TrailOptions): AsyncIterable<StoredEvent>;
   trailPages(stream: string, options?: TrailOptions): AsyncIterable<TrailPage>;
+  /**
+   * New matching events as they commit (GET /v1/live), for ever: reconnects by itself with backoff after a
+   * network error or a server restart and resumes after the last event it yielded, so each event comes once, in
+   * order. 400/401/403/404 end it with a VellumRequestError; `break` or aborting `signal` closes the connection.
+   * @example
+   * for await (const event of client.live({ type: 'configuration.*', minSeverity: 'high' })) alert(event);
+   */
+  live(filter?: LiveFilter, options?: LiveOptions): AsyncIterable<StoredEvent>;
 }
 
 /**
