@@ -56,25 +56,31 @@ export class SseParser {
   private event = '';
   private data: string[] = [];
   private id: string | undefined;
+  private skipLineFeed = false;
 
   /** @param onComment sees comment lines (without the colon); the parser otherwise ignores them. */
   constructor(private readonly onComment?: (text: string) => void) {}
 
   /** Feeds decoded text; returns the messages it completed. */
   push(text: string): SseMessage[] {
-    this.buffer += text;
     const out: SseMessage[] = [];
-    let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const c = this.buffer.charCodeAt(i);
+    let i = 0;
+    // A \r ended the previous chunk: a \n opening this one belongs to the same line end.
+    if (this.skipLineFeed && text.startsWith('\n')) i = 1;
+    this.skipLineFeed = false;
+    let start = i;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
-      // A \r at the very end may be the first half of a \r\n split across chunks: wait for the next chunk.
-      if (c === 13 && i === this.buffer.length - 1) break;
-      this.line(this.buffer.slice(start, i), out);
-      if (c === 13 && this.buffer.charCodeAt(i + 1) === 10) i++;
+      this.line(this.buffer + text.slice(start, i), out);
+      this.buffer = '';
+      if (c === 13) {
+        if (i + 1 === text.length) this.skipLineFeed = true;
+        else if (text.charCodeAt(i + 1) === 10) i++;
+      }
       start = i + 1;
     }
-    this.buffer = this.buffer.slice(start);
+    this.buffer += text.slice(start);
     // One line without an end cannot grow for ever: a server (or proxy) sending that is broken.
     if (this.buffer.length > 16 * 1024 * 1024) throw new Error('an SSE line longer than 16 MiB');
     return out;
