@@ -148,8 +148,13 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-export async function* liveEvents(conn: LiveConnection, filter: LiveFilter = {}, options: LiveOptions = {}): AsyncGenerator<StoredEvent, void, undefined> {
+/** Checks the arguments at once (a TypeError from live() itself), then streams lazily: nothing connects before the first next(). */
+export function liveEvents(conn: LiveConnection, filter: LiveFilter = {}, options: LiveOptions = {}): AsyncGenerator<StoredEvent, void, undefined> {
   checkArguments(filter, options);
+  return stream(conn, filter, options);
+}
+
+async function* stream(conn: LiveConnection, filter: LiveFilter, options: LiveOptions): AsyncGenerator<StoredEvent, void, undefined> {
   const base = conn.url.replace(/\/+$/, '');
   const path = `/v1/live${liveQuery(filter)}`;
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
@@ -207,12 +212,16 @@ export async function* liveEvents(conn: LiveConnection, filter: LiveFilter = {},
             for (const message of parser.push(decoder.decode(value, { stream: true }))) {
               if (message.event === 'audit') {
                 const event = JSON.parse(message.data) as StoredEvent;
-                const position = typeof event.position === 'number' ? event.position : Number(message.id);
+                const position = Number.isSafeInteger(event.position) ? event.position : Number(message.id);
+                if (!Number.isSafeInteger(position)) throw new Error('an audit frame without a position');
                 // Never twice, whatever a resume or a proxy replays.
                 if (after !== undefined && position <= after) continue;
                 after = position;
                 delivered = true;
+                // A caller taking its time over one event is not a dead connection.
+                clearTimeout(idle);
                 yield event;
+                touch();
               } else if (message.event === 'closed') {
                 const { resumeFrom } = JSON.parse(message.data) as { resumeFrom?: unknown };
                 // Every matching event up to resumeFrom was sent: skip re-reading what matched nothing.
