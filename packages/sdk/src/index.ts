@@ -1,7 +1,7 @@
 /**
  * @vellum/sdk: record audit events without blocking the request that caused them (a durable SQLite outbox and a
  * background flusher), build `changes` with diff(), carry request context through Fastify and Express, and read
- * events back. See packages/sdk/README.md.
+ * events back, or follow them live with client.live(). See packages/sdk/README.md.
  */
 export { createClient } from './client/VellumClient.ts';
 export type { VellumClient, RecordReceipt, ClientStats, CloseResult, DeadLetters } from './client/VellumClient.ts';
