@@ -7,7 +7,7 @@
  * Receipt is timed by the frame's `id:` line (the position), without parsing the event JSON, so the client
  * spends as little CPU as it can; on a small machine it still shares the cores with the server.
  * Targets (issue 4, 2 cores): p99 < 50 ms; ingestion within 10% of the no-subscriber run.
- *   node --import tsx bench/live-fanout.ts [--store sqlite|postgres] [--subscribers 1000] [--rate 5000] [--duration 30] [--warmup 3] [--batch 50]
+ *   node --import tsx bench/live-fanout.ts [--store sqlite|postgres] [--subscribers 1000] [--rate 5000] [--mix realistic|broad] [--duration 30] [--warmup 3] [--batch 50]
  */
 import http from 'node:http';
 import { parseBenchArgs, parseCount, type StoreKind } from './lib/benchArgs.ts';
@@ -19,15 +19,32 @@ import { printMachine } from './lib/machine.ts';
 import { printTable, printTargets, type Target } from './lib/report.ts';
 import { cleanAll, tempDatabase, tempDir } from './lib/tempStore.ts';
 
-const args = parseBenchArgs({ durationS: 30, warmupS: 3, batch: 50 }, { subscribers: { default: '1000' }, rate: { default: '5000' } });
+const args = parseBenchArgs({ durationS: 30, warmupS: 3, batch: 50 }, { subscribers: { default: '1000' }, rate: { default: '5000' }, mix: { default: 'realistic' } });
 const subscribers = parseCount(String(args.values.subscribers));
 const rate = parseCount(String(args.values.rate));
+const mix = String(args.values.mix);
+if (mix !== 'realistic' && mix !== 'broad') throw new Error(`--mix must be realistic or broad, got ${mix}`);
 const durationS = args.durationS ?? 30;
 const TICK_MS = 1_000 / (rate / args.batch);
-printMachine(`live-fanout: ${subscribers} SSE subscribers, ${rate} events/s in batches of ${args.batch}`);
+printMachine(`live-fanout: ${subscribers} SSE subscribers (${mix} filter mix), ${rate} events/s in batches of ${args.batch}`);
 
-/** The subscriber mix, cycled: broad to narrow, as dashboards, alerting and entity pages would ask. */
-const FILTERS = ['', 'type=order.*', 'minSeverity=high', 'entityType=User', 'type=configuration.*', 'entityType=Invoice&outcome=success', 'source=api'];
+/**
+ * Subscriber mixes. `broad` cycles seven wide filters (one in seven subscribers takes every event: ~140 firehoses at
+ * 1,000 subscribers, about 70% of all events times 1,000 to write). `realistic` (default) is what one node serving
+ * people and tools sees: per hundred subscribers, one firehose (an export or alerting tool), four type globs
+ * (dashboards), five minimum-severity alerts, and ninety entity pages (one entity each, hot entities more often).
+ */
+const BROAD = ['', 'type=order.*', 'minSeverity=high', 'entityType=User', 'type=configuration.*', 'entityType=Invoice&outcome=success', 'source=api'];
+const ENTITY_TYPES = ['PolicyConfiguration', 'Order', 'User', 'Invoice', 'Document'];
+const GLOBS = ['type=order.*', 'type=configuration.*', 'type=user.*', 'type=invoice.*'];
+function filterFor(i: number, mix: string): string {
+  if (mix === 'broad') return BROAD[i % BROAD.length]!;
+  const slot = i % 100;
+  if (slot === 0) return '';
+  if (slot <= 4) return GLOBS[slot - 1]!;
+  if (slot <= 9) return 'minSeverity=high';
+  return `entityType=${ENTITY_TYPES[i % ENTITY_TYPES.length]}&entityId=${1 + (i % 40)}`;
+}
 
 const auth = { authorization: `Bearer ${BENCH_KEY}` };
 
@@ -176,7 +193,7 @@ async function runStore(store: StoreKind, bodies: string[]): Promise<StoreResult
     };
     const subs: Subscriber[] = [];
     for (let i = 0; i < subscribers; i += 50) {
-      subs.push(...(await Promise.all(Array.from({ length: Math.min(50, subscribers - i) }, (_, j) => subscribe(server.url, FILTERS[(i + j) % FILTERS.length]!, onPosition)))));
+      subs.push(...(await Promise.all(Array.from({ length: Math.min(50, subscribers - i) }, (_, j) => subscribe(server.url, filterFor(i + j, mix), onPosition)))));
     }
     server.rss.reset();
     measuring = true;

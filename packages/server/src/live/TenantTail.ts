@@ -9,7 +9,8 @@ export interface TailSource {
 }
 
 /** Per batch: a filter's key → which of the batch's events match it. */
-export type BatchMemo = Map<string, Uint8Array>;
+/** Per filter (its JSON), the indexes of a batch's events that match it: computed once for all consumers sharing it. */
+export type BatchMemo = Map<string, Uint32Array>;
 
 /** A consumer as the tail sees it: handed every batch past its start, in order, while attached. */
 export interface TailConsumer {
