@@ -136,7 +136,10 @@ describe('vellum --help', () => {
 
   it('is matched by docs/cli.md, which documents every command and flag', () => {
     for (const cmd of commands(program)) {
-      const full = cmd.parent?.name() === 'vellum' ? cmd.name() : `${cmd.parent!.name()} ${cmd.name()}`;
+      // The whole path below `vellum` (`subscriptions dead-letters list`), so third-level commands are found too.
+      const names: string[] = [];
+      for (let c: Command | null = cmd; c !== null && c.name() !== 'vellum'; c = c.parent) names.unshift(c.name());
+      const full = names.join(' ');
       const section = doc.split(/^## /m).find((s) => s.startsWith(`\`vellum ${full}`));
       expect(section, `docs/cli.md has a section for vellum ${full}`).toBeDefined();
       if (cmd.commands.length > 0) continue;
