@@ -54,7 +54,7 @@ const path = (id: string, rest = '') => `/v1/subscriptions/${encodeURIComponent(
 function addTargetOptions(command: Command): Command {
   return command
     .option('--url <url>', 'webhook target: the receiver\'s URL (https://…)')
-    .option('--secret <whsec>', 'webhook target: the signing secret (whsec_ + base64); default: the server generates one and prints it once')
+    .option('--secret <whsec>', 'webhook target: the signing secret (whsec_ + base64); default: on create the server generates one and prints it once, on update the webhook keeps its secret')
     .option('--nats-subject <subject>', 'NATS JetStream target: the subject, a template such as audit.{tenant}.{type}')
     .option('--redis-key <template>', 'Redis cache-invalidation target: a key to delete, a template such as config:company:{data.company_id}; repeatable', collect)
     .option('--redis-tag <template>', 'Redis target: a set whose members are deleted (then the set), e.g. tag:company:{data.company_id}; repeatable', collect)
