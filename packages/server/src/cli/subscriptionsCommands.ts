@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from './CliError.ts';
 import type { CliIO } from './CliIO.ts';
 import { connect, parseIntegerOption } from './connection.ts';
+import { addEventFilterOptions, eventFilterFrom } from './filterOptions.ts';
 import { terminalSafe } from './formatTable.ts';
 import type { VellumClient } from './VellumClient.ts';
 import {
@@ -76,45 +77,6 @@ function targetFrom(options: TargetOptions): Record<string, unknown> | undefined
   return undefined;
 }
 
-/**
- * The event filters as flags, named as for `vellum events query` but without --from/--to (a subscription follows the
- * log as it grows; where it starts is --start-from), each mapped to its property of the JSON filter.
- */
-const FILTER_FLAGS: ReadonlyArray<{ flag: string; property: string; help: string; repeatable?: true }> = [
-  { flag: '--type <type>', property: 'types', help: 'event type; * matches any run of characters (configuration.*); repeatable', repeatable: true },
-  { flag: '--severity <severity>', property: 'severities', help: 'exact severity (info, low, medium, high, critical); repeatable', repeatable: true },
-  { flag: '--min-severity <severity>', property: 'minSeverity', help: 'this severity or higher' },
-  { flag: '--actor-type <type>', property: 'actorType', help: 'actor type (user, service, …)' },
-  { flag: '--actor-id <id>', property: 'actorId', help: 'actor id' },
-  { flag: '--entity-type <type>', property: 'entityType', help: 'entity type' },
-  { flag: '--entity-id <id>', property: 'entityId', help: 'entity id' },
-  { flag: '--stream <stream>', property: 'stream', help: 'stream name (PolicyConfiguration:123)' },
-  { flag: '--source <source>', property: 'source', help: 'source (ui, api, console, system, …)' },
-  { flag: '--outcome <outcome>', property: 'outcome', help: 'success or failure' },
-  { flag: '--tag <tag>', property: 'tags', help: 'the event carries this tag; repeatable (all must match)', repeatable: true },
-  { flag: '--field <name>', property: 'field', help: 'a changed field (changes[].field)' },
-  { flag: '--correlation-id <id>', property: 'correlationId', help: 'correlation id' },
-];
-const optionName = (flag: string): string => flag.slice(2).split(' ')[0]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-function addFilterFlags(command: Command): Command {
-  for (const f of FILTER_FLAGS) {
-    if (f.repeatable === true) command.option(f.flag, f.help, collect);
-    else command.option(f.flag, f.help);
-  }
-  return command;
-}
-
-/** The JSON filter the flags ask for; undefined when none was given. The server checks every value. */
-function filterFrom(options: Record<string, unknown>): Record<string, unknown> | undefined {
-  const filter: Record<string, unknown> = {};
-  for (const f of FILTER_FLAGS) {
-    const value = options[optionName(f.flag)];
-    if (value !== undefined) filter[f.property] = value;
-  }
-  return Object.keys(filter).length === 0 ? undefined : filter;
-}
-
 /** --start-from: now, beginning, a position, or an RFC 3339 time. */
 function startFrom(value: string | undefined): unknown {
   if (value === undefined || value === 'now' || value === 'beginning') return value;
@@ -147,11 +109,11 @@ export function addSubscriptionsCommands(program: Command, io: CliIO): void {
     .description('Create a subscription (POST /v1/subscriptions) with one target and the event filters; a generated webhook secret is printed once.')
     .requiredOption('--name <name>', 'a name unique in the tenant (1..100 characters)')
     .option('--start-from <where>', 'now (default: only new events), beginning, a position (the first to deliver) or an RFC 3339 time')));
-  addFilterFlags(create);
+  addEventFilterOptions(create);
   create.action(async (options: ServerOptions & TargetOptions & { name: string; startFrom?: string } & Record<string, unknown>) => {
     const target = targetFrom(options);
     if (target === undefined) throw new CliError('give a target: --url (webhook), --nats-subject (NATS) or --redis-key/--redis-tag (Redis)');
-    const filter = filterFrom(options);
+    const filter = eventFilterFrom(options);
     const from = startFrom(options.startFrom);
     const body = { name: options.name, target, ...(filter === undefined ? {} : { filter }), ...(from === undefined ? {} : { startFrom: from }) };
     const answer = await client(options, io).call<{ subscription: SubscriptionViewJson; secret?: string; notice?: string }>('/v1/subscriptions', { method: 'POST', body, tenant: options.tenant });
@@ -171,10 +133,10 @@ export function addSubscriptionsCommands(program: Command, io: CliIO): void {
     .argument('<id>', 'the subscription id')
     .option('--name <name>', 'a new name')
     .option('--match-all', 'clear the filter: deliver every event of the tenant')));
-  addFilterFlags(update);
+  addEventFilterOptions(update);
   update.action(async (id: string, options: ServerOptions & TargetOptions & { name?: string; matchAll?: boolean } & Record<string, unknown>) => {
     const target = targetFrom(options);
-    let filter = filterFrom(options);
+    let filter = eventFilterFrom(options);
     if (options.matchAll === true) {
       if (filter !== undefined) throw new CliError('give filter flags or --match-all, not both');
       filter = {};
