@@ -10,6 +10,7 @@ export * from './integrity/merkle/index.ts';
 export * from './integrity/checkpoint/signedCheckpoint.ts';
 export * from './integrity/verify/verifyLog.ts';
 export * from './ids/uuidv7.ts';
+export * from './ids/pooledRandom.ts';
 export * from './ingest/prepareEvent.ts';
 export * from './filter/matchesFilter.ts';
 export * from './query/cursor.ts';

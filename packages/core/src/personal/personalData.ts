@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { pooledRandom } from '../ids/pooledRandom.ts';
 import { isPlainObject } from '../validation/validateJsonValue.ts';
 
 /**
@@ -48,8 +49,11 @@ function checkKey(key: Uint8Array): void {
   if (key.length !== SUBJECT_KEY_BYTES) throw new Error(`a subject key is ${SUBJECT_KEY_BYTES} bytes, not ${key.length}`);
 }
 
+/** Fresh IVs from a pool of CSPRNG bytes: one OpenSSL call per IV was ~4% of the server under ingest. */
+const randomIv = pooledRandom();
+
 /** Encrypts a JSON value for one tenant, subject and field. `iv` is for tests only (default: random). */
-export function encryptPersonalValue(value: unknown, key: Uint8Array, binding: PersonalValueBinding, iv: Uint8Array = randomBytes(IV_BYTES)): string {
+export function encryptPersonalValue(value: unknown, key: Uint8Array, binding: PersonalValueBinding, iv: Uint8Array = randomIv(IV_BYTES)): string {
   checkKey(key);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad(binding));

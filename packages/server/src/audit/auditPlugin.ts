@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { EventInput } from '@vellum/core';
+import { pooledRandom } from '@vellum/core';
 import { sharedPlugin } from '../http/definePlugin.ts';
 import { SYSTEM_TENANT } from '../auth/ensureBootstrapKey.ts';
 import { buildAppendBatch } from '../ingest/buildAppendBatch.ts';
-import { pooledRandom } from '../ingest/pooledRandom.ts';
 import { FailedAuthCounter } from './FailedAuthCounter.ts';
 import { securityEvent, type SecurityEventSpec } from './securityEvent.ts';
 

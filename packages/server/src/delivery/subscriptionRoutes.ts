@@ -1,9 +1,8 @@
-import { uuidv7, VellumError } from '@vellum/core';
+import { pooledRandom, uuidv7, VellumError } from '@vellum/core';
 import type { ErrorDetail, RawQuery, SubscriptionChanges, SubscriptionRecord } from '@vellum/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { resolveReadTenant } from '../auth/resolveReadTenant.ts';
-import { pooledRandom } from '../ingest/pooledRandom.ts';
 import type { SecurityEventSpec } from '../audit/securityEvent.ts';
 import {
   failIfAny, parseCreateSubscription, parseLimit, parseNoOptions, parsePurgeDeadLetters, parseReplay, parseRetryDeadLetters, parseRotateSecret,

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { keyedFingerprinter } from '@vellum/core';
+import { keyedFingerprinter, pooledRandom } from '@vellum/core';
 import { sharedPlugin } from '../http/definePlugin.ts';
 import { GroupCommitWriter } from './GroupCommitWriter.ts';
 import { ingestRoutes } from './ingestRoutes.ts';
-import { pooledRandom } from './pooledRandom.ts';
 import type { IngestOptions } from '../config/VellumConfig.ts';
 
 export type IngestPluginOptions = IngestOptions;

@@ -1,9 +1,8 @@
-import { VellumError } from '@vellum/core';
+import { pooledRandom, VellumError } from '@vellum/core';
 import { routesPlugin } from '../http/definePlugin.ts';
 import { errorResponses } from '../http/commonSchemas.ts';
 import { securityEvent } from '../audit/securityEvent.ts';
 import { buildAppendBatch } from '../ingest/buildAppendBatch.ts';
-import { pooledRandom } from '../ingest/pooledRandom.ts';
 
 const MAX_SUBJECT = 512;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pooledRandom } from '../../src/ingest/pooledRandom.ts';
+import { pooledRandom } from '../../src/ids/pooledRandom.ts';
 
 describe('pooledRandom', () => {
   it('hands out the requested number of bytes, each call its own copy', () => {
