@@ -10,6 +10,7 @@
  *   node --import tsx bench/live-fanout.ts [--store sqlite|postgres] [--subscribers 1000] [--rate 5000] [--mix realistic|broad] [--duration 30] [--warmup 3] [--batch 50]
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseBenchArgs, parseCount, type StoreKind } from './lib/benchArgs.ts';
 import { createEventGenerator } from './lib/generateEvents.ts';
 import { BENCH_KEY } from './lib/ingestBench.ts';
@@ -54,6 +55,9 @@ function batches(count: number): string[] {
   return Array.from({ length: count }, () => JSON.stringify({ events: Array.from({ length: args.batch }, () => gen.next()) }));
 }
 
+const NL = 10;
+const ID_FIELD = Buffer.from('id: ');
+
 interface Subscriber {
   received: number;
   destroy(): void;
@@ -68,20 +72,22 @@ function subscribe(base: string, filter: string, onPosition: (position: number) 
         return;
       }
       const sub: Subscriber = { received: 0, destroy: () => req.destroy() };
-      let carry = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const text = carry + chunk;
-        const lastNl = text.lastIndexOf('\n');
-        carry = text.slice(lastNl + 1);
-        let at = text.indexOf('id: ');
+      // Bytes, not text: decoding ~60 MB/s of frames to strings made the client, not the server, the bottleneck.
+      let carry: Buffer | null = null;
+      res.on('data', (chunk: Buffer) => {
+        const buf = carry === null ? chunk : Buffer.concat([carry, chunk]);
+        const lastNl = buf.lastIndexOf(NL);
+        // The unfinished last line is kept (copied, so the chunk it came from can go).
+        carry = lastNl + 1 < buf.length ? Buffer.from(buf.subarray(lastNl + 1)) : null;
+        let at = buf.indexOf(ID_FIELD);
         while (at >= 0 && at < lastNl) {
-          if (at === 0 || text.charCodeAt(at - 1) === 10) {
-            const end = text.indexOf('\n', at);
-            onPosition(Number(text.slice(at + 4, end)));
+          if (at === 0 || buf[at - 1] === NL) {
+            let position = 0;
+            for (let i = at + ID_FIELD.length; buf[i] !== NL; i += 1) position = position * 10 + buf[i]! - 48;
+            onPosition(position);
             sub.received += 1;
           }
-          at = text.indexOf('id: ', at + 4);
+          at = buf.indexOf(ID_FIELD, at + ID_FIELD.length);
         }
       });
       res.on('error', () => undefined);
@@ -197,6 +203,10 @@ async function runStore(store: StoreKind, bodies: string[]): Promise<StoreResult
     }
     server.rss.reset();
     measuring = true;
+    // The client's own event-loop delay: a receipt is timed when this loop gets to it, so a late loop inflates
+    // latencies that the server did not cause.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const warmEnd = performance.now() + args.warmupS * 1_000;
     const phase = await ingestAtRate(server.url, bodies, (positions, at) => {
       for (const p of positions) {
@@ -217,6 +227,8 @@ async function runStore(store: StoreKind, bodies: string[]): Promise<StoreResult
     // Let the last events arrive.
     await new Promise((r) => setTimeout(r, 1_000));
     measuring = false;
+    loopDelay.disable();
+    console.log(`  bench client event-loop delay: p50 ${fmt(loopDelay.percentile(50) / 1e6, 1)} ms, p99 ${fmt(loopDelay.percentile(99) / 1e6, 1)} ms, max ${fmt(loopDelay.max / 1e6, 1)} ms`);
     const received = subs.reduce((s, x) => s + x.received, 0);
     // What the fan-out did: streams that fell back to the store, events sent, streams closed for lag.
     const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text()).catch(() => '');

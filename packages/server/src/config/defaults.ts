@@ -38,7 +38,7 @@ export const DEFAULT_CONFIG: VellumConfig = Object.freeze({
   redis: { url: null },
   live: {
     heartbeatSeconds: 15,
-    bufferEvents: 1_000,
+    bufferEvents: 10_000,
     maxLagEvents: 100_000,
     maxConnectionsPerKey: 100,
   },

@@ -1,5 +1,5 @@
 import { isVellumError, VellumError } from '@vellum/core';
-import type { AppendBatch, AppendOutcome, EventStore } from '@vellum/core';
+import type { AppendBatch, AppendOutcome, AppendResult, EventStore } from '@vellum/core';
 
 /** What the writer reports, so metrics stay outside it. */
 export interface WriterObserver {
@@ -28,6 +28,12 @@ export interface TenantAdvance {
   head: number;
 }
 
+/** A batch of a durable commit with its results, one per event in order (duplicates marked). */
+export interface CommittedBatch {
+  batch: AppendBatch;
+  results: readonly AppendResult[];
+}
+
 interface Pending {
   batch: AppendBatch;
   resolve(outcome: AppendOutcome): void;
@@ -54,7 +60,7 @@ export class GroupCommitWriter {
   #inFlightEvents = 0;
   #closed = false;
   #lastProgressAt: number;
-  readonly #commitListeners: Array<(advances: TenantAdvance[]) => void> = [];
+  readonly #commitListeners: Array<(advances: TenantAdvance[], committed: readonly CommittedBatch[]) => void> = [];
 
   constructor(options: GroupCommitWriterOptions) {
     for (const name of ['maxQueuedEvents', 'maxEventsPerCommit', 'retryAfterSeconds'] as const) {
@@ -114,9 +120,11 @@ export class GroupCommitWriter {
   /**
    * Calls `listener` after every durable commit, once its requests are answered, with each tenant's newest position
    * that the commit stored (none when every batch was rejected or a duplicate): for work that follows the log (the
-   * Merkle integrator, live streams, deliveries). A listener that throws affects neither the commit nor the others.
+   * Merkle integrator, live streams, deliveries), and the committed batches themselves (for this node's live streams,
+   * which then need not read back what was just written). A listener that throws affects neither the commit nor the
+   * others.
    */
-  onCommitted(listener: (advances: TenantAdvance[]) => void): void {
+  onCommitted(listener: (advances: TenantAdvance[], committed: readonly CommittedBatch[]) => void): void {
     this.#commitListeners.push(listener);
   }
 
@@ -171,9 +179,14 @@ export class GroupCommitWriter {
         durationSeconds: Number(process.hrtime.bigint() - startedHr) / 1e9,
       });
       const advances = tenantAdvances(group, outcomes);
+      const committed: CommittedBatch[] = [];
+      group.forEach((p, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.status === 'committed') committed.push({ batch: p.batch, results: outcome.results });
+      });
       for (const listener of this.#commitListeners) {
         try {
-          listener(advances);
+          listener(advances, committed);
         } catch {
           // Not the commit's failure: it is durable and answered already.
         }

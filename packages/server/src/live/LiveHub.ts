@@ -50,7 +50,7 @@ export class LiveHub {
 
   constructor(options: LiveHubOptions) {
     this.#o = options;
-    this.#unsubscribe = options.signal.subscribe(({ tenant, head }) => this.#tails.get(tenant)?.tail.advance(head));
+    this.#unsubscribe = options.signal.subscribe(({ tenant, head, events }) => this.#tails.get(tenant)?.tail.advance(head, events));
     this.#poll = setInterval(() => void this.#pollHeads(), options.pollIntervalMs ?? 1_000);
     this.#poll.unref();
   }

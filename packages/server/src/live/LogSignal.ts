@@ -1,12 +1,22 @@
+import type { StoredEvent } from '@vellum/core';
 import type { TenantAdvance } from '../ingest/GroupCommitWriter.ts';
 
-export type AdvanceListener = (advance: TenantAdvance) => void;
+/**
+ * An advance, and for a commit on this node the events it stored for the tenant, as a reader sees them (personal
+ * data open), in position order, ending at `head`. Built on first call, so listeners that need only the head pay nothing.
+ */
+export interface LogAdvance extends TenantAdvance {
+  events?: () => readonly StoredEvent[];
+}
+
+export type AdvanceListener = (advance: LogAdvance) => void;
 
 /**
- * "Tenant T's log now reaches position N": the one signal live streams and delivery workers wake up on. It carries
- * no events — readers fetch those from the store, the single source of truth — so a lost or late signal can only
- * delay a reader, never make it skip or repeat an event. Commits on this node raise it directly; commits on other
- * nodes arrive through NATS when one is configured (logSignalPlugin).
+ * "Tenant T's log now reaches position N": the one signal live streams and delivery workers wake up on. Readers
+ * take their events from the store, the single source of truth, so a lost or late signal can only delay a reader,
+ * never make it skip or repeat an event. A commit on this node also hands over the events it just stored, which a
+ * reader that is exactly at the commit's start may use instead of reading them back; commits on other nodes arrive
+ * through NATS (head only) when one is configured (logSignalPlugin).
  */
 export class LogSignal {
   readonly #listeners = new Set<AdvanceListener>();
@@ -20,7 +30,7 @@ export class LogSignal {
     };
   }
 
-  emit(advance: TenantAdvance): void {
+  emit(advance: LogAdvance): void {
     for (const listener of this.#listeners) {
       try {
         listener(advance);

@@ -1,4 +1,7 @@
+import type { StoredEvent } from '@vellum/core';
 import { sharedPlugin } from '../http/definePlugin.ts';
+import type { CommittedBatch } from '../ingest/GroupCommitWriter.ts';
+import type { PersonalDataService } from '../personal/PersonalDataService.ts';
 import { LogSignal } from './LogSignal.ts';
 import { liveSubject, startNatsBridge } from './natsBridge.ts';
 
@@ -19,11 +22,35 @@ export const logSignalPlugin = sharedPlugin('vellum-log-signal', async (app) => 
     signal.setOtherNodesProbe(() => bridge.connected());
     app.addHook('onClose', async () => bridge.close());
   }
-  app.writer.onCommitted((advances) => {
+  app.writer.onCommitted((advances, committed) => {
     for (const advance of advances) {
-      signal.emit(advance);
+      let events: StoredEvent[] | undefined;
+      signal.emit({ ...advance, events: () => (events ??= committedEvents(committed, advance.tenant, app.personalData)) });
       bridge?.publish(advance);
     }
   });
   app.decorate('logSignal', signal);
 });
+
+/**
+ * A commit's new events of one tenant as a read would return them: the store's position, version and hash on the
+ * event as it was before personal data was sealed (same fields, same order as the stored body).
+ */
+function committedEvents(committed: readonly CommittedBatch[], tenant: string, personalData: PersonalDataService): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  for (const { batch, results } of committed) {
+    if (batch.tenant !== tenant) continue;
+    results.forEach((result, i) => {
+      const prepared = batch.events[i];
+      if (result.duplicate === true || prepared === undefined) return;
+      const event = {} as Record<string, unknown>;
+      const form = personalData.readerForm(prepared) as unknown as Record<string, unknown>;
+      for (const key in form) event[key] = form[key];
+      event['position'] = result.position;
+      event['streamVersion'] = result.streamVersion;
+      event['hash'] = result.hash;
+      out.push(event as unknown as StoredEvent);
+    });
+  }
+  return out.sort((a, b) => a.position - b.position);
+}

@@ -1,5 +1,5 @@
 import { hasPersonalFields, hasSealedFields, newSubjectKey, openPersonalFields, sealPersonalFields, subjectOf } from '@vellum/core';
-import type { AppendBatch, PersonalDataStore, StoredEvent } from '@vellum/core';
+import type { AppendBatch, PersonalDataStore, PreparedEvent, StoredEvent, UnsealedEvent } from '@vellum/core';
 
 export interface PersonalDataOptions {
   /** Seal new events' fields (reads open sealed values either way). */
@@ -32,6 +32,8 @@ export class PersonalDataService {
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { key: Uint8Array | null; until: number }>();
+  /** Each sealed prepared event's form before sealing, while the batch lives (see readerForm). */
+  readonly #beforeSealing = new WeakMap<PreparedEvent, UnsealedEvent>();
 
   constructor(store: PersonalDataStore, options: PersonalDataOptions) {
     this.#store = store;
@@ -51,8 +53,19 @@ export class PersonalDataService {
     for (const prepared of batch.events) {
       const subject = subjectOf(prepared.event);
       if (!subjects.has(subject)) continue;
-      prepared.event = sealPersonalFields(prepared.event, this.fields, keys.get(subject) ?? null, batch.tenant);
+      const key = keys.get(subject) ?? null;
+      // Only a sealed value reads back as it was: a forgotten subject's new values are stored as `[erased]`.
+      if (key !== null) this.#beforeSealing.set(prepared, prepared.event);
+      prepared.event = sealPersonalFields(prepared.event, this.fields, key, batch.tenant);
     }
+  }
+
+  /**
+   * A just-committed event as `open` would read it back, without decrypting: its form before sealing when it was
+   * sealed with a key, else the stored form. Lets this node's live streams skip re-reading what it just wrote.
+   */
+  readerForm(prepared: PreparedEvent): UnsealedEvent {
+    return this.#beforeSealing.get(prepared) ?? prepared.event;
   }
 
   /** The events as a reader sees them: sealed values decrypted, or `[erased]`. Events of any tenants. */

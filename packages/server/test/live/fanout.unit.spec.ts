@@ -71,7 +71,7 @@ const noop = () => undefined;
 
 describe('tail and consumers', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
-    it(`delivers every matching event once, in order, to fast and stalling consumers alike (seed ${seed})`, async () => {
+    it(`delivers every matching event once, in order, to fast and stalling consumers alike, from handed-over and read events (seed ${seed})`, async () => {
       const w = world(seed);
       w.append(300);
       const tail = new TenantTail({ tenant: 't', source: w.source, start: w.log.length, ringSize: 50, onError: (e) => { throw e; } });
@@ -88,7 +88,10 @@ describe('tail and consumers', () => {
         }),
       );
       for (let round = 0; round < 60; round += 1) {
-        tail.advance(w.append(Math.floor(w.rnd() * 20)));
+        // Most commits are this node's and hand their events over; the rest (another node's) leave a gap to read.
+        const before = w.log.length;
+        const head = w.append(Math.floor(w.rnd() * 20));
+        tail.advance(head, w.rnd() < 0.7 ? () => w.log.slice(before, head) : undefined);
         await sleep(w.rnd() * 4);
       }
       const head = w.log.length;
@@ -107,6 +110,37 @@ describe('tail and consumers', () => {
       expect(tail.consumerCount).toBe(0);
     }, 30_000);
   }
+
+  it('uses the events a local commit hands over instead of reading them back, and reads when they leave a gap', async () => {
+    const w = world(21);
+    let reads = 0;
+    const source = { ...w.source, readAfter: (t: string, after: number, limit: number) => ((reads += 1), w.source.readAfter(t, after, limit)) };
+    const tail = new TenantTail({ tenant: 't', source, start: 0, ringSize: 50, onError: (e) => { throw e; } });
+    const got: number[] = [];
+    tail.attach({ deliver: (events) => { for (const e of events) got.push(e.position); } }, 0);
+    const commit = (n: number, handOver: boolean) => {
+      const before = w.log.length;
+      const head = w.append(n);
+      tail.advance(head, handOver ? () => w.log.slice(before, head) : undefined);
+    };
+    commit(5, true);
+    commit(3, true);
+    await sleep(20);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(reads).toBe(0);
+    commit(2, false); // another node's commit: 9 and 10 only in the store
+    commit(4, true); // 11..14 handed over, but after a gap
+    await sleep(20);
+    expect(got).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+    const readsAfterGap = reads;
+    expect(readsAfterGap).toBeGreaterThanOrEqual(1);
+    commit(1, true);
+    commit(2, true);
+    await sleep(20);
+    expect(got).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
+    expect(reads).toBe(readsAfterGap);
+    tail.close();
+  });
 
   it('closes a consumer that fell more than maxLagEvents behind, with the position it got everything up to', async () => {
     const w = world(9);

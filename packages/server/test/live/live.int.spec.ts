@@ -72,6 +72,38 @@ describe.skipIf(!pgUrl)('live streams', () => {
     sse.destroy();
   });
 
+  it('streams events exactly as the store reads them, personal data opened (or erased once forgotten), live from this node\'s commits and on catch-up alike', async () => {
+    // Events this node commits reach its streams without being read back: they must read exactly as a search does.
+    const person = (id: string) => ({ type: 'user', id, name: `Person ${id}`, email: `p${id}@example.com` });
+    const subjects = [`live-${Math.random().toString(16).slice(2, 8)}`, `live-${Math.random().toString(16).slice(2, 8)}`];
+    const forgetRes = await ingest(s.base, admin('acme'), [typed('user.login', { actor: person(subjects[1]!) })]);
+    expect(forgetRes).toHaveLength(1);
+    const forgot = await fetch(`${s.base}/v1/subjects/${encodeURIComponent(`user:${subjects[1]}`)}/forget`, { method: 'POST', headers: admin('acme') });
+    expect(forgot.status).toBe(200);
+    const from = forgetRes[0]!;
+    const live = await openSse(`${s.base}/v1/live?type=user.*`, admin('acme'));
+    const events = [
+      typed('user.login', { actor: person(subjects[0]!), context: { ip: '203.0.113.7' } }),
+      typed('user.login', { actor: person(subjects[1]!), context: { ip: '203.0.113.8' } }),
+    ];
+    const acked = await ingest(s.base, admin('acme'), events);
+    await live.waitFor(() => live.positions().length >= 2);
+    const caughtUp = await openSse(`${s.base}/v1/live?type=user.*&from=${from}`, admin('acme'));
+    await caughtUp.waitFor(() => caughtUp.positions().includes(acked[1]!));
+    const res = await fetch(`${s.base}/v1/events?type=user.*&limit=100`, { headers: admin('acme') });
+    expect(res.status).toBe(200);
+    const stored = ((await res.json()) as { events: Array<{ position: number }> }).events.filter((e) => acked.includes(e.position)).sort((a, b) => a.position - b.position);
+    expect(stored.map((e) => e.position)).toEqual(acked);
+    const frames = (c: typeof live) => c.frames.filter((f) => f.event === 'audit').map((f) => JSON.parse(f.data!)).filter((e) => acked.includes(e.position));
+    expect(frames(live)).toEqual(stored);
+    expect(frames(caughtUp)).toEqual(stored);
+    expect(stored[0]).toMatchObject({ actor: { name: `Person ${subjects[0]}`, email: `p${subjects[0]}@example.com` }, context: { ip: '203.0.113.7' } });
+    // A forgotten subject's new events are stored erased: the live stream must not show what the store does not hold.
+    expect(stored[1]).toMatchObject({ actor: { name: '[erased]', email: '[erased]' }, context: { ip: '[erased]' } });
+    live.destroy();
+    caughtUp.destroy();
+  });
+
   it('SSE: refuses bad filters with 400 listing every problem, before any stream starts', async () => {
     const bad = await openSse(`${s.base}/v1/live?severity=loud&minSeverity=nope&limit=5&from=yesterday`, admin('acme'));
     expect(bad.status).toBe(400);
