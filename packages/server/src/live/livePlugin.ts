@@ -4,6 +4,7 @@ import type { RawQuery, StoredEvent } from '@vellum/core';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { routesPlugin } from '../http/definePlugin.ts';
+import { LiveConnection } from './LiveConnection.ts';
 import { LiveHub } from './LiveHub.ts';
 import type { LiveCloseReason, LiveSink } from './LiveConsumer.ts';
 import { parseLiveParams, type LiveParams } from './parseLiveParams.ts';
@@ -117,55 +118,38 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
   };
   const startAfter = async (params: LiveParams): Promise<number> => params.after ?? (await hub.head(params.tenant));
 
-  app.get('/v1/live', { config: { scope: 'events:read', audit: 'viewer' }, schema: sseSchema, preHandler: prepare }, async (request, reply) => {
+  /** Opens the hub stream of a connection; the stream takes over the preHandler's slot. */
+  const openStream = (conn: LiveConnection, request: FastifyRequest, sink: LiveSink, transport: 'sse' | 'ws') => {
     const params = request.live!;
+    return conn.open(
+      () => startAfter(params),
+      async (start) => {
+        const stream = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport });
+        params.reserved = false;
+        return stream;
+      },
+    );
+  };
+
+  app.get('/v1/live', { config: { scope: 'events:read', audit: 'viewer' }, schema: sseSchema, preHandler: prepare }, async (request, reply) => {
     // Frames go straight to the response (no intermediate stream: each hop costs per write, times every subscriber).
     const raw = reply.raw;
-    let open: Awaited<ReturnType<typeof hub.open>> | null = null;
-    let heartbeat: NodeJS.Timeout | null = null;
-    let done = false;
-    // While hub.open runs, the slot belongs to it: a client leaving then is handled once it returns.
-    let opening = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      if (heartbeat !== null) clearInterval(heartbeat);
-      if (open !== null) open.release();
-      else if (!opening) unreserve(request);
-    };
+    const conn = new LiveConnection(() => unreserve(request));
     // The response's close, not the request's: a GET request "closes" as soon as its (empty) body is read.
-    reply.raw.once('close', finish);
+    raw.once('close', conn.finish);
     // Gone already (between the slot being taken and here): 'close' will not fire again.
-    if (reply.raw.destroyed || request.raw.socket?.destroyed === true) finish();
+    if (raw.destroyed || request.raw.socket?.destroyed === true) conn.finish();
     const sink: LiveSink = {
       // One chunk per write: the events' frames, already encoded.
       write: (events) => raw.write(events.length === 1 ? sseFrameOf(events[0]!) : Buffer.concat(events.map(sseFrameOf))),
       onDrain: (fn) => raw.once('drain', fn),
       close: (reason: LiveCloseReason, resumeFrom: number) => {
         if (raw.headersSent) raw.end(`event: closed\ndata: ${JSON.stringify({ reason, resumeFrom })}\n\n`);
-        finish();
+        conn.finish();
       },
     };
-    let start: number;
-    try {
-      start = await startAfter(params);
-      if (done) return reply.send('');
-      opening = true;
-      try {
-        open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'sse' });
-      } finally {
-        opening = false;
-      }
-      params.reserved = false;
-    } catch (err) {
-      if (done) unreserve(request);
-      else finish();
-      throw err;
-    }
-    if (done) {
-      open.release();
-      return reply.send('');
-    }
+    const opened = await openStream(conn, request, sink, 'sse');
+    if (opened === null) return reply.send('');
     // Written by hand: a stream has no "response sent" moment for onResponse hooks (a client that leaves
     // aborts it), so the viewer self-audit is recorded here, when the stream opens, as for WebSockets.
     reply.hijack();
@@ -176,11 +160,10 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
       'x-accel-buffering': 'no',
     });
     // A comment first: proxies and EventSource see the stream open at once, before the first event.
-    raw.write(`: vellum live stream, after position ${start}\nretry: 2000\n\n`);
-    heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), config.heartbeatSeconds * 1_000);
-    heartbeat.unref();
+    raw.write(`: vellum live stream, after position ${opened.start}\nretry: 2000\n\n`);
+    conn.heartbeat(config.heartbeatSeconds, () => raw.write(': heartbeat\n\n'));
     recordViewerRead(request, '/v1/live', 200);
-    open.consumer.start();
+    opened.stream.consumer.start();
   });
 
   app.route({
@@ -199,21 +182,10 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
       });
     },
     wsHandler: (socket: WebSocket, request: FastifyRequest) => {
-      const params = request.live!;
-      let open: Awaited<ReturnType<typeof hub.open>> | null = null;
-      let heartbeat: NodeJS.Timeout | null = null;
+      const conn = new LiveConnection(() => unreserve(request));
       let inflight = 0;
       let drained: (() => void) | null = null;
-      let done = false;
-      let opening = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        if (heartbeat !== null) clearInterval(heartbeat);
-        if (open !== null) open.release();
-        else if (!opening) unreserve(request);
-      };
-      socket.once('close', finish);
+      socket.once('close', conn.finish);
       socket.on('error', () => socket.terminate());
       // The client has nothing to say; anything it sends is ignored (maxPayload bounds it).
       const sink: LiveSink = {
@@ -245,37 +217,21 @@ export const livePlugin = routesPlugin('vellum-live', async (app) => {
             socket.send(JSON.stringify({ type: 'closed', reason, resumeFrom }));
             socket.close(reason === 'shutting-down' ? 1001 : reason === 'lagging' ? 4008 : 1011, reason);
           }
-          finish();
+          conn.finish();
         },
       };
-      void (async () => {
-        try {
-          const start = await startAfter(params);
-          if (done) return;
-          opening = true;
-          try {
-            open = await hub.open({ tenant: params.tenant, keyId: request.auth.keyId, filter: params.filter, start, sink, transport: 'ws' });
-          } finally {
-            opening = false;
-          }
-          params.reserved = false;
-          if (done) {
-            open.release();
-            return;
-          }
+      openStream(conn, request, sink, 'ws').then(
+        (opened) => {
+          if (opened === null) return;
           recordViewerRead(request, '/v1/ws', 101);
-          heartbeat = setInterval(() => socket.ping(), config.heartbeatSeconds * 1_000);
-          heartbeat.unref();
-          open.consumer.start();
-        } catch (err) {
+          conn.heartbeat(config.heartbeatSeconds, () => socket.ping());
+          opened.stream.consumer.start();
+        },
+        (err: unknown) => {
           app.log.error({ err }, 'live stream: could not open a WebSocket stream');
-          if (done) unreserve(request);
-          else {
-            socket.close(1011, 'error');
-            finish();
-          }
-        }
-      })();
+          if (socket.readyState === socket.OPEN) socket.close(1011, 'error');
+        },
+      );
     },
   });
 });
