@@ -612,7 +612,8 @@ export class DeliveryWorker implements DeliveryService {
       }
     }
 
-    await this.#subs.recordDelivery({
+    // What the delivery record and a dead letter share: whose batch, which positions.
+    const batch = () => ({
       id: uuidv7(now, randomBytes(10)),
       tenant: record.tenant,
       subscriptionId: record.id,
@@ -620,6 +621,9 @@ export class DeliveryWorker implements DeliveryService {
       fromPosition: pending.fromPosition,
       toPosition: pending.toPosition,
       events: events.length,
+    });
+    await this.#subs.recordDelivery({
+      ...batch(),
       attempt,
       outcome,
       statusCode: result.statusCode,
@@ -631,13 +635,7 @@ export class DeliveryWorker implements DeliveryService {
     if (deadLetter && !result.ok) {
       // Parked before the cursor moves: a crash in between resends the batch and may park it twice, never lose it.
       await this.#subs.addDeadLetter({
-        id: uuidv7(now, randomBytes(10)),
-        tenant: record.tenant,
-        subscriptionId: record.id,
-        messageId: pending.messageId,
-        fromPosition: pending.fromPosition,
-        toPosition: pending.toPosition,
-        events: events.length,
+        ...batch(),
         attempts: attempt,
         lastError: result.error,
         createdAt: iso(now),
