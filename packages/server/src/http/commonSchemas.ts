@@ -111,22 +111,41 @@ export const storedEventSchema = {
   additionalProperties: true,
 } as const;
 
-/** Query parameters shared by search, stats and export, for documentation. */
-export const filterQueryProperties = {
-  type: { type: 'array', items: { type: 'string' }, description: 'Event type, repeatable; * matches any run of characters (configuration.*).' },
-  severity: { type: 'array', items: { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] }, description: 'Exact severity, repeatable.' },
-  minSeverity: { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] },
-  actorType: { type: 'string' },
-  actorId: { type: 'string' },
-  entityType: { type: 'string' },
-  entityId: { type: 'string' },
-  stream: { type: 'string' },
-  source: { type: 'string' },
-  outcome: { type: 'string', enum: ['success', 'failure'] },
-  tag: { type: 'array', items: { type: 'string' }, description: 'Repeatable; the event carries every one.' },
-  field: { type: 'string', description: 'Name of a changed field (changes[].field).' },
-  correlationId: { type: 'string' },
-  from: { type: 'string', format: 'date-time', description: 'occurredAt >= from.' },
-  to: { type: 'string', format: 'date-time', description: 'occurredAt < to.' },
-  tenant: { type: 'string', description: 'Admin only: the tenant to read, or * for the system-wide trail.' },
-} as const;
+const SEVERITY = { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] } as const;
+
+/**
+ * The search filters once: each query parameter (GET /v1/events and the routes sharing its filters) with its
+ * schema, and, where it belongs to the JSON event filter that subscriptions take (everything but the time range
+ * and the tenant), that property's name. Repeatable parameters are arrays in both forms.
+ */
+const SEARCH_FILTERS = [
+  { param: 'type', property: 'types', schema: { type: 'array', items: { type: 'string' } }, description: 'Event types; * matches any run of characters (configuration.*); any of them matches.' },
+  { param: 'severity', property: 'severities', schema: { type: 'array', items: SEVERITY }, description: 'Exact severities; any of them matches.' },
+  { param: 'minSeverity', property: 'minSeverity', schema: SEVERITY, description: 'This severity or higher.' },
+  { param: 'actorType', property: 'actorType', schema: { type: 'string' } },
+  { param: 'actorId', property: 'actorId', schema: { type: 'string' } },
+  { param: 'entityType', property: 'entityType', schema: { type: 'string' } },
+  { param: 'entityId', property: 'entityId', schema: { type: 'string' } },
+  { param: 'stream', property: 'stream', schema: { type: 'string' } },
+  { param: 'source', property: 'source', schema: { type: 'string' } },
+  { param: 'outcome', property: 'outcome', schema: { type: 'string', enum: ['success', 'failure'] } },
+  { param: 'tag', property: 'tags', schema: { type: 'array', items: { type: 'string' } }, description: 'Tags; the event carries every one.' },
+  { param: 'field', property: 'field', schema: { type: 'string' }, description: 'Name of a changed field (changes[].field).' },
+  { param: 'correlationId', property: 'correlationId', schema: { type: 'string' } },
+  { param: 'from', schema: { type: 'string', format: 'date-time' }, description: 'occurredAt >= from.' },
+  { param: 'to', schema: { type: 'string', format: 'date-time' }, description: 'occurredAt < to.' },
+  { param: 'tenant', schema: { type: 'string' }, description: 'Admin only: the tenant to read, or * for the system-wide trail.' },
+] as const satisfies ReadonlyArray<{ param: string; property?: string; schema: object; description?: string }>;
+
+type JsonSchema = Record<string, unknown>;
+const describe = (f: (typeof SEARCH_FILTERS)[number]): JsonSchema => ('description' in f ? { ...f.schema, description: f.description } : { ...f.schema });
+
+/** Query parameters shared by search, stats, export and live streams, for validation of types and documentation. */
+export const filterQueryProperties: Record<(typeof SEARCH_FILTERS)[number]['param'], JsonSchema> = Object.fromEntries(
+  SEARCH_FILTERS.map((f) => [f.param, describe(f)]),
+) as Record<(typeof SEARCH_FILTERS)[number]['param'], JsonSchema>;
+
+/** The same filters as the JSON object subscriptions take (`types`, `severities`, `tags`; no time range, no tenant). */
+export const eventFilterProperties: Record<string, JsonSchema> = Object.fromEntries(
+  SEARCH_FILTERS.flatMap((f) => ('property' in f ? [[f.property, describe(f)]] : [])),
+);

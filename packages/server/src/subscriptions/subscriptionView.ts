@@ -1,5 +1,6 @@
 import type { DeadLetterRecord, DeliveryRecord, SubscriptionRecord } from '@vellum/core';
 import type { DeliveryTargets } from '../delivery/DeliveryTarget.ts';
+import { eventFilterProperties } from '../http/commonSchemas.ts';
 
 /**
  * A subscription as the API shows it: the record, with the target as the targets show it (never a secret) and the
@@ -33,21 +34,7 @@ export const filterSchema = {
   type: 'object',
   description: 'The search filters as JSON (GET /v1/events rules); {} matches every event of the tenant.',
   additionalProperties: false,
-  properties: {
-    types: { type: 'array', items: { type: 'string' }, description: 'Event types; * matches any run of characters (configuration.*).' },
-    severities: { type: 'array', items: { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] } },
-    minSeverity: { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] },
-    actorType: { type: 'string' },
-    actorId: { type: 'string' },
-    entityType: { type: 'string' },
-    entityId: { type: 'string' },
-    stream: { type: 'string' },
-    source: { type: 'string' },
-    outcome: { type: 'string', enum: ['success', 'failure'] },
-    tags: { type: 'array', items: { type: 'string' }, description: 'The event carries every one.' },
-    field: { type: 'string', description: 'Name of a changed field (changes[].field).' },
-    correlationId: { type: 'string' },
-  },
+  properties: eventFilterProperties,
 } as const;
 
 export const targetSchema = {
