@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import type { ErrorDetail, RateLimitSetting, SearchPage, TenantRecord } from '@vellum/core';
 import type { KeyView } from '../access/keyView.ts';
 import { CliError } from './CliError.ts';
@@ -35,6 +36,10 @@ export interface SendOptions {
   /** The Vellum-Tenant header: an admin key acts for this tenant instead of `default`. */
   tenant?: string | undefined;
   accept?: string;
+  /** More request headers (Last-Event-ID for a live stream). */
+  headers?: Record<string, string>;
+  /** A connection pool of the caller's (undici's fetch is used then); default: Node's fetch and its global pool. */
+  dispatcher?: Dispatcher;
   signal?: AbortSignal | undefined;
 }
 
@@ -97,6 +102,25 @@ export class VellumClient {
     return this.#json(path, options);
   }
 
+  /**
+   * GET /v1/live: the Server-Sent Events response, resuming after `lastEventId` (a position) when given. Call
+   * `close()` once the stream is over. It runs on a connection pool of its own because Node's fetch, after a body
+   * it was reading is aborted, opens a spare connection it never uses or closes — and a server shutting down waits
+   * for that one until its headers timeout. Destroying the pool takes the spare with it.
+   */
+  async live(params: URLSearchParams, lastEventId: number | null, signal?: AbortSignal): Promise<{ response: Response; close(): Promise<void> }> {
+    const pool = new Agent();
+    const close = () => pool.destroy();
+    try {
+      const headers: Record<string, string> = lastEventId === null ? {} : { 'last-event-id': String(lastEventId) };
+      const response = await this.#send('/v1/live', { params, signal, accept: 'text/event-stream', headers, dispatcher: pool });
+      return { response, close };
+    } catch (err) {
+      await close();
+      throw err;
+    }
+  }
+
   /** A response whose body the caller streams (export). */
   request(path: string, params: URLSearchParams, signal?: AbortSignal): Promise<Response> {
     return this.#send(path, { params, signal, accept: 'application/json, application/x-ndjson, text/csv' });
@@ -110,17 +134,19 @@ export class VellumClient {
   async #send(path: string, options: SendOptions): Promise<Response> {
     const url = new URL(path, this.#base);
     url.search = options.params?.toString() ?? '';
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#key}`, accept: options.accept ?? 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, authorization: `Bearer ${this.#key}`, accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.tenant !== undefined) headers['vellum-tenant'] = options.tenant;
     let res: Response;
     try {
-      res = await fetch(url, {
+      const init = {
         method: options.method ?? 'GET',
         headers,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
+      };
+      // undici's Response is the WHATWG Response Node's fetch returns, from the same library.
+      res = options.dispatcher === undefined ? await fetch(url, init) : ((await undiciFetch(url, { ...init, dispatcher: options.dispatcher })) as unknown as Response);
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

@@ -9,6 +9,7 @@ import { ADMIN_KEY, anEvent, makeTestApp, tempSqliteStore, type TestApp } from '
 import { captureIO } from '../support/captureIO.ts';
 import { until } from '../support/storeDoubles.ts';
 import { REPO_ROOT } from '../support/paths.ts';
+import { liveHubs } from '../../src/live/livePlugin.ts';
 
 describe('vellum CLI against a running server', () => {
   let t: TestApp;
@@ -95,10 +96,10 @@ describe('vellum CLI against a running server', () => {
     expect((await run(['export', '--format', 'xml'])).code).toBe(1);
   });
 
-  it('follows new events with tail until stopped', async () => {
+  it('follows new events with tail (the live stream) until stopped', async () => {
     const stop = new AbortController();
     const io = captureIO({ VELLUM_URL: url, VELLUM_KEY: ADMIN_KEY }, stop.signal);
-    const running = runCli(['events', 'tail', '--interval', '50', '--json', '--type', 'tail.*'], io);
+    const running = runCli(['events', 'tail', '--json', '--type', 'tail.*'], io);
     await new Promise((r) => setTimeout(r, 150));
     await t.app.inject({ method: 'POST', url: '/v1/events', headers: t.auth(), payload: anEvent({ type: 'tail.one' }) });
     await t.app.inject({ method: 'POST', url: '/v1/events', headers: t.auth(), payload: { events: [anEvent({ type: 'other.thing' }), anEvent({ type: 'tail.two' })] } });
@@ -106,6 +107,8 @@ describe('vellum CLI against a running server', () => {
     stop.abort();
     expect(await running).toBe(0);
     expect(io.out().trimEnd().split('\n').map((l) => JSON.parse(l).type)).toEqual(['tail.one', 'tail.two']);
+    // Stopped, it leaves nothing open on the server.
+    await until(() => liveHubs.get(t.app.server)!.stats().streams === 0, 5000);
   });
 
   it('migrates a store and exits', async () => {
