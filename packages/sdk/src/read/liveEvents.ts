@@ -10,7 +10,7 @@ import { VellumRequestError } from '../errors.ts';
 import { backoffDelay } from '../http/backoff.ts';
 import type { RetryPolicy } from '../http/backoff.ts';
 import { isRetryable, toRequestError } from '../http/VellumHttp.ts';
-import type { SearchFilter } from './readEvents.ts';
+import { filterQuery, type SearchFilter } from './readEvents.ts';
 
 /** The search filters, without what only pages have. `from`/`to` are occurredAt bounds (RFC 3339), as in search. */
 export type LiveFilter = Omit<SearchFilter, 'limit' | 'order' | 'cursor'>;
@@ -115,16 +115,6 @@ const OPENING = /^vellum live stream, after position (\d+)/;
 /** A connection that lived this long (or delivered an event) was healthy: the next failure starts backoff over. */
 const HEALTHY_MS = 10_000;
 
-function liveQuery(filter: LiveFilter): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) params.append(key, String(v));
-  }
-  const s = params.toString();
-  return s === '' ? '' : `?${s}`;
-}
-
 function checkArguments(filter: LiveFilter, options: LiveOptions): void {
   const bad: string[] = [];
   for (const key of ['limit', 'order', 'cursor']) if (key in filter) bad.push(`filter.${key} does not apply to a live stream`);
@@ -156,7 +146,7 @@ export function liveEvents(conn: LiveConnection, filter: LiveFilter = {}, option
 
 async function* stream(conn: LiveConnection, filter: LiveFilter, options: LiveOptions): AsyncGenerator<StoredEvent, void, undefined> {
   const base = conn.url.replace(/\/+$/, '');
-  const path = `/v1/live${liveQuery(filter)}`;
+  const path = `/v1/live${filterQuery(filter)}`;
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
   const signal = options.signal;
   /** Resume after this; undefined until the first stream told us where it started. */

@@ -51,7 +51,8 @@ export interface TrailPage {
   events: StoredEvent[];
 }
 
-function searchQuery(filter: SearchFilter): string {
+/** `?type=a&type=b&…` for a filter (arrays repeat the parameter), or '' when it names nothing. Search and live streams share it. */
+export function filterQuery(filter: SearchFilter): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(filter)) {
     if (value === undefined) continue;
@@ -73,7 +74,7 @@ export async function getEvent(http: VellumHttp, id: string): Promise<StoredEven
 export async function* searchPages(http: VellumHttp, filter: SearchFilter): AsyncGenerator<SearchPage> {
   let cursor = filter.cursor;
   for (;;) {
-    const page = await http.request<SearchPage>('GET', `/v1/events${searchQuery({ ...filter, cursor })}`);
+    const page = await http.request<SearchPage>('GET', `/v1/events${filterQuery({ ...filter, cursor })}`);
     yield page;
     if (!page.nextCursor || page.events.length === 0) return;
     cursor = page.nextCursor;
