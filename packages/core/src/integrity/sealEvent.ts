@@ -16,13 +16,21 @@ export function hashEvent(event: Omit<StoredEvent, 'hash'>): string {
   return digest(canonicalJson(event));
 }
 
+/**
+ * The stored shape of an event the commit placed at `position`/`streamVersion`: its fields in order, then position,
+ * stream version and hash last — the order of the stored body. `hash` is given (already known), or computed here.
+ */
+export function placeEvent(event: UnsealedEvent, position: number, streamVersion: number, hash?: string): StoredEvent {
+  // A for-in copy is markedly cheaper than object spread here, and this runs once per event inside the commit.
+  const placed = {} as Record<string, unknown>;
+  for (const key in event) if (key !== 'hash') placed[key] = (event as unknown as Record<string, unknown>)[key];
+  placed['position'] = position;
+  placed['streamVersion'] = streamVersion;
+  placed['hash'] = hash ?? digest(canonicalJson(placed));
+  return placed as unknown as StoredEvent;
+}
+
 /** Assigns the commit's position and stream version and computes the hash. Called by stores inside the commit. */
 export function sealEvent(event: UnsealedEvent, position: number, streamVersion: number): StoredEvent {
-  // A for-in copy is markedly cheaper than object spread here, and this runs once per event inside the commit.
-  const sealed = {} as Record<string, unknown>;
-  for (const key in event) if (key !== 'hash') sealed[key] = (event as unknown as Record<string, unknown>)[key];
-  sealed['position'] = position;
-  sealed['streamVersion'] = streamVersion;
-  sealed['hash'] = digest(canonicalJson(sealed));
-  return sealed as unknown as StoredEvent;
+  return placeEvent(event, position, streamVersion);
 }

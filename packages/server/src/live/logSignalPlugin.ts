@@ -1,3 +1,4 @@
+import { placeEvent } from '@vellum/core';
 import type { StoredEvent } from '@vellum/core';
 import { sharedPlugin } from '../http/definePlugin.ts';
 import type { CommittedBatch } from '../ingest/GroupCommitWriter.ts';
@@ -33,8 +34,8 @@ export const logSignalPlugin = sharedPlugin('vellum-log-signal', async (app) => 
 });
 
 /**
- * A commit's new events of one tenant as a read would return them: the store's position, version and hash on the
- * event as it was before personal data was sealed (same fields, same order as the stored body).
+ * A commit's new events of one tenant as a read would return them: the store's position, version and hash placed on
+ * the event as it was before personal data was sealed, in the stored body's shape (placeEvent).
  */
 function committedEvents(committed: readonly CommittedBatch[], tenant: string, personalData: PersonalDataService): StoredEvent[] {
   const out: StoredEvent[] = [];
@@ -43,13 +44,7 @@ function committedEvents(committed: readonly CommittedBatch[], tenant: string, p
     results.forEach((result, i) => {
       const prepared = batch.events[i];
       if (result.duplicate === true || prepared === undefined) return;
-      const event = {} as Record<string, unknown>;
-      const form = personalData.readerForm(prepared) as unknown as Record<string, unknown>;
-      for (const key in form) event[key] = form[key];
-      event['position'] = result.position;
-      event['streamVersion'] = result.streamVersion;
-      event['hash'] = result.hash;
-      out.push(event as unknown as StoredEvent);
+      out.push(placeEvent(personalData.readerForm(prepared), result.position, result.streamVersion, result.hash));
     });
   }
   return out.sort((a, b) => a.position - b.position);
