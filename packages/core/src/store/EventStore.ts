@@ -99,6 +99,12 @@ export interface EventStore {
    * batch that conflicts is rejected without affecting the others. Resolves only once the commit is durable.
    */
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]>;
+  /**
+   * How many `append` calls may be outstanding at once (absent: 1). A store that queues appends and runs them one
+   * after another in call order, answering in that order, may take more: the next commit then waits where it is
+   * written while the current one is, so the writer never idles until its caller hears back.
+   */
+  readonly appendPipelineDepth?: number;
   readStream(tenant: string, stream: string, options: StreamReadOptions): Promise<StreamPage>;
   search(tenant: TenantScope, query: SearchQuery): Promise<SearchPage>;
   getById(tenant: TenantScope, id: string): Promise<StoredEvent | null>;

@@ -24,6 +24,7 @@ export const ingestPlugin = sharedPlugin<IngestPluginOptions>('vellum-ingest', a
     maxQueuedEvents: options.maxQueuedEvents,
     maxEventsPerCommit: options.maxEventsPerCommit,
     retryAfterSeconds: options.retryAfterSeconds,
+    maxCommitsInFlight: app.store.appendPipelineDepth ?? 1,
     now: app.clock,
     observer: {
       onCommit: ({ events, durationSeconds }) => {

@@ -26,8 +26,13 @@ export interface MerkleIntegratorOptions {
    * a backlog of millions is integrated step by step while ingestion and other tenants go on.
    */
   chunkSize?: number;
-  /** How often to look for events committed by other nodes (this node's own commits wake it at once). */
+  /** How often to look for events committed by other nodes (this node's own commits wake it). */
   pollIntervalMs?: number;
+  /**
+   * Least time between two passes (default 100 ms): commits in between are integrated together. A pass costs a store
+   * transaction (a durable commit of its own), which after every group commit doubled the writer's commits.
+   */
+  minPassIntervalMs?: number;
   /** A tenant with a backlog (10 chunks or more behind) gets a progress line at most this often. */
   progressEveryMs?: number;
   now?: () => number;
@@ -72,6 +77,7 @@ export class MerkleIntegrator {
     this.#now = options.now ?? Date.now;
     if (!Number.isSafeInteger(this.#chunkSize) || this.#chunkSize < 1) throw new TypeError(`MerkleIntegrator: chunkSize must be a positive integer, got ${this.#chunkSize}`);
     this.#task = new SerialTask({
+      minIntervalMs: options.minPassIntervalMs ?? 100,
       run: () => this.#pass(),
       onError: (err, retryInMs) => {
         this.#observer.onError?.(err);

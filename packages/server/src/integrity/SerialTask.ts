@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 export interface SerialTaskOptions {
   /** One run: does everything there is to do now, throws to be retried later. */
@@ -8,6 +8,11 @@ export interface SerialTaskOptions {
   /** First retry delay; each further consecutive failure doubles it up to maxBackoffMs (±20% jitter). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Least time from one run's start to the next's (default 0). Wakes in between share the next run: under a stream
+   * of commits the work is done in fewer, larger runs (each of which may cost a store transaction).
+   */
+  minIntervalMs?: number;
 }
 
 /**
@@ -21,7 +26,9 @@ export class SerialTask {
   readonly #onError: (error: unknown, retryInMs: number) => void;
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
+  readonly #minIntervalMs: number;
 
+  #lastStartedAt = Number.NEGATIVE_INFINITY;
   #running: Promise<unknown> | null = null;
   #again = false;
   #closed = false;
@@ -33,6 +40,7 @@ export class SerialTask {
     this.#onError = options.onError;
     this.#initialBackoffMs = options.initialBackoffMs ?? 500;
     this.#maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.#minIntervalMs = options.minIntervalMs ?? 0;
   }
 
   /** Runs soon; never throws. Ignored while waiting to retry a failure (the retry timer will run it) and after close(). */
@@ -82,10 +90,13 @@ export class SerialTask {
 
   async #loop(): Promise<void> {
     do {
-      // Wakes from the same turn (a burst of commits) share this run.
+      // Wakes from the same turn (a burst of commits), or until the interval has passed, share this run.
       await nextTurn();
+      const wait = this.#lastStartedAt + this.#minIntervalMs - performance.now();
+      if (wait > 0) await sleep(wait, undefined, { ref: false });
       this.#again = false;
       if (this.#closed) return;
+      this.#lastStartedAt = performance.now();
       try {
         await this.#run();
         this.#failures = 0;

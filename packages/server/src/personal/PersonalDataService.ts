@@ -32,6 +32,8 @@ export class PersonalDataService {
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { key: Uint8Array | null; until: number }>();
+  /** Store lookups gathering subjects until the end of this event-loop turn (#round). */
+  readonly #rounds = new Map<string, { wanted: Set<string>; result: Promise<Map<string, KeyState>> }>();
   /** Each sealed prepared event's form before sealing, while the batch lives (see readerForm). */
   readonly #beforeSealing = new WeakMap<PreparedEvent, UnsealedEvent>();
 
@@ -104,7 +106,7 @@ export class PersonalDataService {
     return result;
   }
 
-  /** Keys of `subjects` (cache, then one batch read); with `create`, subjects without a key get one. */
+  /** Keys of `subjects` (cache, then the store); with `create`, subjects without a key get one. */
   async #keys(tenant: string, subjects: readonly string[], create: boolean): Promise<Map<string, KeyState>> {
     const now = this.#now();
     const keys = new Map<string, KeyState>();
@@ -115,22 +117,48 @@ export class PersonalDataService {
       else missing.push(subject);
     }
     if (missing.length === 0) return keys;
-    const stored = await this.#store.subjectKeys(tenant, missing);
+    const stored = await this.#round(tenant, create, missing);
+    for (const subject of missing) keys.set(subject, stored.get(subject));
+    return keys;
+  }
+
+  /**
+   * The store lookups of every request of this event-loop turn, in one read (and one creation, one commit) per tenant:
+   * under many small concurrent requests, a read and a commit each per request were a sizeable share of ingestion.
+   */
+  #round(tenant: string, create: boolean, subjects: readonly string[]): Promise<Map<string, KeyState>> {
+    const id = `${create ? 'create' : 'read'}\u0000${tenant}`;
+    let round = this.#rounds.get(id);
+    if (round === undefined) {
+      const wanted = new Set<string>();
+      const result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#rounds.delete(id);
+        return this.#fromStore(tenant, [...wanted], create);
+      });
+      round = { wanted, result };
+      this.#rounds.set(id, round);
+    }
+    for (const subject of subjects) round.wanted.add(subject);
+    return round.result;
+  }
+
+  /** One batch read, then (with `create`) one creation for the subjects without a key; the answers are cached. */
+  async #fromStore(tenant: string, subjects: readonly string[], create: boolean): Promise<Map<string, KeyState>> {
+    const stored: Map<string, KeyState> = await this.#store.subjectKeys(tenant, subjects);
     if (create) {
-      const candidates = new Map(missing.filter((s) => !stored.has(s)).map((s) => [s, newSubjectKey()] as const));
+      const candidates = new Map(subjects.filter((s) => !stored.has(s)).map((s) => [s, newSubjectKey()] as const));
       if (candidates.size > 0) for (const [s, key] of await this.#store.subjectKeysOrCreate(tenant, candidates)) stored.set(s, key);
     }
     const until = this.#now() + this.#ttlMs;
-    for (const subject of missing) {
-      const key: KeyState = stored.get(subject);
-      keys.set(subject, key);
+    for (const subject of subjects) {
+      const key = stored.get(subject);
       // A forget on this node is final: never overwrite its entry with an older read.
       if (key !== undefined && this.#ttlMs > 0 && this.#cache.get(cacheId(tenant, subject))?.until !== Number.POSITIVE_INFINITY) {
         this.#cache.set(cacheId(tenant, subject), { key, until });
       }
     }
-    if (this.#cache.size > 10_000) this.#sweep(now);
-    return keys;
+    if (this.#cache.size > 10_000) this.#sweep(this.#now());
+    return stored;
   }
 
   #sweep(now: number): void {

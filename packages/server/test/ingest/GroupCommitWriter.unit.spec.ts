@@ -27,6 +27,32 @@ describe('GroupCommitWriter', () => {
     expect(positions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
+  it('with maxCommitsInFlight 2, hands the store the next commit while one is written, never a third, and reports commits in order', async () => {
+    const store = new GatedEventStore();
+    const heads: number[] = [];
+    const writer = new GroupCommitWriter({ ...options, maxCommitsInFlight: 2, store });
+    writer.onCommitted((advances) => heads.push(...advances.map((a) => a.head)));
+    const first = writer.submit(batchOf('t1'));
+    await until(() => store.held === 1);
+    const second = [writer.submit(batchOf('t1')), writer.submit(batchOf('t1'))];
+    await until(() => store.held === 2);
+    const third = writer.submit(batchOf('t1'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.held).toBe(2);
+    expect(writer.inFlightEvents).toBe(3);
+    expect(writer.queuedEvents).toBe(1);
+    let closed = false;
+    const closing = writer.close().then(() => (closed = true));
+    store.release(true);
+    await closing;
+    expect(closed).toBe(true);
+    const outcomes = await Promise.all([first, ...second, third]);
+    expect(store.calls.map((c) => c.length)).toEqual([1, 2, 1]);
+    expect(outcomes.flatMap((o) => (o.status === 'committed' ? o.results.map((r) => r.position) : []))).toEqual([1, 2, 3, 4]);
+    expect(heads).toEqual([1, 3, 4]);
+    expect(writer.inFlightEvents).toBe(0);
+  });
+
   it('takes at most maxEventsPerCommit events per commit but never splits a batch', async () => {
     const store = new GatedEventStore();
     const writer = new GroupCommitWriter({ ...options, maxEventsPerCommit: 5, store });

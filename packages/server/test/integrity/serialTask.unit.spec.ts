@@ -35,6 +35,23 @@ describe('SerialTask', () => {
     await task.close();
   });
 
+  it('with minIntervalMs, starts runs at least that far apart, and the wakes in between share one run', async () => {
+    const starts: number[] = [];
+    const task = new SerialTask({ run: async () => { starts.push(performance.now()); }, onError: () => undefined, minIntervalMs: 200 });
+    task.wake();
+    await eventually(async () => (starts.length === 1 ? true : undefined), 'the first run');
+    // A burst of wakes right after a run: one more run, not before the interval is over.
+    for (let i = 0; i < 20; i++) {
+      task.wake();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await eventually(async () => (starts.length === 2 ? true : undefined), 'the second run');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(199);
+    await task.close();
+  });
+
   it('runNow waits for the run in progress, runs, rethrows, and does not lose a wake made meanwhile', async () => {
     const g = gatedRun();
     let fail = true;

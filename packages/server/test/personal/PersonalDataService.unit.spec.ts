@@ -47,6 +47,28 @@ describe('PersonalDataService', () => {
     expect(opened.map((e) => e.actor['name'])).toEqual(['A', 'B', 'A2', undefined]);
   });
 
+  it('concurrent requests share one key read and one creation, and a subject in two of them gets one key', async () => {
+    const store = new CountingStore();
+    const service = new PersonalDataService(store, { enabled: true, fields: FIELDS });
+    const batches = [
+      batch('acme', [{ id: '1', name: 'A' }]),
+      batch('acme', [{ id: '2', name: 'B' }]),
+      batch('acme', [{ id: '1', name: 'A again' }, { id: '3', name: 'C' }]),
+    ];
+    await Promise.all(batches.map((b) => service.sealBatch(b)));
+    expect(store.reads).toBe(1);
+    expect(store.creations).toBe(1);
+    expect(store.creates).toBe(3);
+    const opened = await service.open(batches.flatMap(stored));
+    expect(opened.map((e) => e.actor['name'])).toEqual(['A', 'B', 'A again', 'C']);
+    // Another tenant's request in the same turn is a lookup of its own.
+    const other = new CountingStore();
+    const two = new PersonalDataService(other, { enabled: true, fields: FIELDS });
+    await Promise.all([two.sealBatch(batch('acme', [{ id: '1', name: 'A' }])), two.sealBatch(batch('globex', [{ id: '1', name: 'A' }]))]);
+    expect(other.reads).toBe(2);
+    expect(other.creations).toBe(2);
+  });
+
   it('leaves events alone when disabled or without personal fields', async () => {
     const service = new PersonalDataService(new CountingStore(), { enabled: false, fields: FIELDS });
     const b = batch('acme', [{ id: '1', name: 'A' }]);

@@ -5,6 +5,8 @@ import { runWriterCall, writerStatements, type WriterCall, type WriterStatements
 
 /** How the store appends: on the calling thread (InlineAppender) or on a writer thread (AppendThread). */
 export interface Appender {
+  /** EventStore.appendPipelineDepth: how many appends may be outstanding at once. */
+  readonly pipelineDepth: number;
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]>;
   /** Runs one of the store's other writes on the appending connection (writerCalls.ts). */
   call(call: WriterCall): Promise<unknown>;
@@ -18,6 +20,8 @@ export interface Appender {
  * be shared with a thread) and for measuring the append path without the thread hop.
  */
 export class InlineAppender implements Appender {
+  /** An inline append is finished when it returns. */
+  readonly pipelineDepth = 1;
   readonly #db: SqliteConnection;
   readonly #statements: AppendStatements;
   readonly #writes: WriterStatements;

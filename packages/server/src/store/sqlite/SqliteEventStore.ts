@@ -61,6 +61,10 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
     return this.migrationsApplied;
   }
 
+  get appendPipelineDepth(): number {
+    return this.#appender?.pipelineDepth ?? 1;
+  }
+
   append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
     if (this.#closed) return Promise.reject(closedError());
     if (this.#appender === undefined) return Promise.reject(readonlyError());

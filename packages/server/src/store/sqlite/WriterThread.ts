@@ -29,8 +29,10 @@ class WriterThread {
 
   constructor() {
     // execArgv: [] so the worker doesn't inherit loader flags (--import tsx, the test runner's): the entry
-    // registers tsx itself, once.
-    this.#worker = new Worker(new URL('./appendWorkerEntry.mjs', import.meta.url), { execArgv: [] });
+    // registers tsx itself, once. VELLUM_WRITER_CPU_PROF=<dir> profiles the thread under a bench (bench/README.md).
+    const profileDir = process.env['VELLUM_WRITER_CPU_PROF'];
+    const execArgv = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+    this.#worker = new Worker(new URL('./appendWorkerEntry.mjs', import.meta.url), { execArgv });
     // Only an unanswered request keeps the process alive (ref'd in send, unref'd when idle).
     this.#worker.unref();
     this.#worker.on('message', (reply: FromWriter) => this.#onReply(reply));
@@ -82,6 +84,8 @@ let nextStore = 1;
  * opened by the first message; appends sent meanwhile queue behind it.
  */
 export class ThreadAppender implements Appender {
+  /** The thread answers in order, one message at a time: the next commit can wait there while one is written. */
+  readonly pipelineDepth = 2;
   readonly #thread: WriterThread;
   readonly #store = nextStore++;
   readonly #opened: Promise<unknown>;
