@@ -97,6 +97,8 @@ export interface DeadLetterRecord {
   createdAt: string;
 }
 
+export type SubscriptionCreated = { created: true } | { created: false; limitReached?: true };
+
 /** How many of a subscription's delivery attempts every store keeps at least (the newest); older ones may go. */
 export const DELIVERIES_KEPT = 200;
 
@@ -106,8 +108,12 @@ export const DELIVERIES_KEPT = 200;
  * Records come back as copies; editing one changes nothing stored.
  */
 export interface SubscriptionStore {
-  /** `created: false` (and nothing written) when the tenant already has a subscription of that name. */
-  createSubscription(record: SubscriptionRecord): Promise<{ created: boolean }>;
+  /**
+   * `created: false` (and nothing written) when the tenant already has a subscription of that name, or — with
+   * `maxPerTenant` — already has that many (`limitReached: true`). The count and the insert are one atomic step:
+   * creates racing on any node never take a tenant past the limit.
+   */
+  createSubscription(record: SubscriptionRecord, options?: { maxPerTenant?: number }): Promise<SubscriptionCreated>;
   getSubscription(tenant: string, id: string): Promise<SubscriptionRecord | null>;
   /** Oldest first (createdAt, then id). `'*'`: every tenant's (for the delivery workers and the admin). */
   listSubscriptions(tenant: TenantScope): Promise<SubscriptionRecord[]>;

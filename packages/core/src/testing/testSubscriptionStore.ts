@@ -94,6 +94,7 @@ export function testSubscriptionStore(name: string, factory: SubscriptionStoreFa
     const store = (): SubscriptionStore => handle!.store;
     const twin = (): Promise<SubscriptionStore> => handle!.twin?.() ?? Promise.resolve(handle!.store);
     describeCreateAndRead(store);
+    describeTenantLimit(store, twin);
     describeUpdates(store);
     describeDeletes(store);
     describeLeases(store, twin);
@@ -103,6 +104,34 @@ export function testSubscriptionStore(name: string, factory: SubscriptionStoreFa
 }
 
 type Get = () => SubscriptionStore;
+
+function describeTenantLimit(store: Get, twin: () => Promise<SubscriptionStore>): void {
+  it('refuses a create past maxPerTenant with limitReached, writing nothing; other tenants and no limit are unaffected', async () => {
+    for (const n of [1, 2]) expect(await store().createSubscription(aSubscription('acme', `s-${n}`), { maxPerTenant: 3 })).toStrictEqual({ created: true });
+    expect(await store().createSubscription(aSubscription('acme', 's-3'), { maxPerTenant: 3 })).toStrictEqual({ created: true });
+    const fourth = aSubscription('acme', 's-4');
+    expect(await store().createSubscription(fourth, { maxPerTenant: 3 })).toStrictEqual({ created: false, limitReached: true });
+    expect(await store().getSubscription('acme', fourth.id)).toBeNull();
+    // A name clash at the limit is still a clash, not a new subscription.
+    expect((await store().createSubscription(aSubscription('acme', 's-1'), { maxPerTenant: 4 })).created).toBe(false);
+    expect(await store().createSubscription(aSubscription('globex', 's-1'), { maxPerTenant: 3 })).toStrictEqual({ created: true });
+    expect(await store().createSubscription(aSubscription('acme', 's-5'))).toStrictEqual({ created: true });
+    expect(await store().listSubscriptions('acme')).toHaveLength(4);
+  });
+
+  it('lets creates racing from two nodes take a tenant exactly to the limit, never past it', async () => {
+    const other = await twin();
+    for (const round of [0, 1, 2]) {
+      const tenant = `race-${round}`;
+      for (let i = 0; i < 3; i++) await store().createSubscription(aSubscription(tenant, `first-${i}`));
+      const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) =>
+        (i % 2 === 0 ? store() : other).createSubscription(aSubscription(tenant, `racer-${i}`), { maxPerTenant: 5 })));
+      expect(outcomes.filter((o) => o.created)).toHaveLength(2);
+      expect(outcomes.filter((o) => !o.created && o.limitReached === true)).toHaveLength(6);
+      expect(await store().listSubscriptions(tenant)).toHaveLength(5);
+    }
+  });
+}
 
 function describeCreateAndRead(store: Get): void {
   it('creates a subscription and reads it back field for field, filter and target JSON included', async () => {

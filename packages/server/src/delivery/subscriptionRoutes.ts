@@ -64,12 +64,6 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
       else details.push(...t.problems);
     }
     failIfAny(details);
-    if ((await subs.listSubscriptions(tenant)).length >= L.perTenant) {
-      throw new VellumError('LIMIT_REACHED', {
-        message: `This tenant has ${L.perTenant} subscriptions, the most it may have; delete one first.`,
-        meta: { limit: L.perTenant },
-      });
-    }
     const cursor = await resolveStartPoint(app.store, tenant, input.startFrom, '/startFrom');
     const now = app.clock();
     const at = new Date(now).toISOString();
@@ -77,8 +71,14 @@ export const subscriptionRoutes = routesPlugin('vellum-subscription-routes', asy
       id: uuidv7(now, random(10)), tenant, name: input.name, filter: input.filter, target: target!,
       status: 'active', statusReason: null, cursor, pending: null, revision: 1, createdAt: at, updatedAt: at,
     };
-    const { created } = await subs.createSubscription(record);
-    if (!created) {
+    const outcome = await subs.createSubscription(record, { maxPerTenant: L.perTenant });
+    if (!outcome.created && outcome.limitReached === true) {
+      throw new VellumError('LIMIT_REACHED', {
+        message: `This tenant has ${L.perTenant} subscriptions, the most it may have; delete one first.`,
+        meta: { limit: L.perTenant },
+      });
+    }
+    if (!outcome.created) {
       throw new VellumError('ALREADY_EXISTS', {
         message: 'This tenant already has a subscription of that name.',
         details: [{ path: '/name', message: 'is taken by another subscription of this tenant' }],

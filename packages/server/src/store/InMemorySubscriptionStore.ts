@@ -1,6 +1,6 @@
 import { ALL_TENANTS, DELIVERIES_KEPT } from '@vellum/core';
 import type {
-  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionRecord, SubscriptionStore, TenantScope,
+  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionCreated, SubscriptionRecord, SubscriptionStore, TenantScope,
 } from '@vellum/core';
 
 interface Lease {
@@ -21,11 +21,15 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
   readonly #deliveries = new Map<string, DeliveryRecord[]>();
   readonly #deadLetters = new Map<string, DeadLetterRecord[]>();
 
-  createSubscription(record: SubscriptionRecord): Promise<{ created: boolean }> {
+  createSubscription(record: SubscriptionRecord, options: { maxPerTenant?: number } = {}): Promise<SubscriptionCreated> {
     if (this.#subscriptions.has(record.id)) return Promise.reject(new Error(`subscription id ${record.id} already exists`));
+    let count = 0;
     for (const other of this.#subscriptions.values()) {
-      if (other.tenant === record.tenant && other.name === record.name) return Promise.resolve({ created: false });
+      if (other.tenant !== record.tenant) continue;
+      if (other.name === record.name) return Promise.resolve({ created: false });
+      count += 1;
     }
+    if (options.maxPerTenant !== undefined && count >= options.maxPerTenant) return Promise.resolve({ created: false, limitReached: true });
     this.#subscriptions.set(record.id, structuredClone(record));
     return Promise.resolve({ created: true });
   }

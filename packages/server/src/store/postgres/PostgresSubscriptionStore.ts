@@ -1,7 +1,8 @@
 import { ALL_TENANTS, DELIVERIES_KEPT } from '@vellum/core';
 import type {
-  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionRecord, SubscriptionStore, TenantScope,
+  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionCreated, SubscriptionRecord, SubscriptionStore, TenantScope,
 } from '@vellum/core';
+import { toStoreError } from './storeUnavailable.ts';
 import { columnText } from './eventColumns.ts';
 import type { TableNames } from './sqlNames.ts';
 import { run, statement, type Statement } from './statement.ts';
@@ -118,7 +119,7 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
   readonly #pool: TenantPool;
   readonly #t: TableNames;
   readonly #sql: Record<
-    'insert' | 'byId' | 'ofTenant' | 'ofAll' | 'exists' | 'remove' | 'acquire' | 'release' | 'insertDelivery' | 'prune'
+    'insert' | 'lockTenant' | 'countOfTenant' | 'byId' | 'ofTenant' | 'ofAll' | 'exists' | 'remove' | 'acquire' | 'release' | 'insertDelivery' | 'prune'
       | 'deliveries' | 'insertDeadLetter' | 'deadLetters' | 'deleteDeadLetters' | 'deleteDeadLettersByIds',
     Statement
   >;
@@ -136,6 +137,9 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
       insert: statement(`INSERT INTO ${s} (${SUBSCRIPTION_COLUMNS})
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz, $12::timestamptz)
         ON CONFLICT (tenant, name) DO NOTHING`),
+      // Creates of one tenant under a limit take turns from this lock to their COMMIT (createSubscription).
+      lockTenant: statement(`SELECT pg_advisory_xact_lock(hashtext('vellum.subscriptions'), hashtext($1))`),
+      countOfTenant: statement(`SELECT count(*) AS n FROM ${s} WHERE tenant = $1`),
       byId: statement(`SELECT ${SUBSCRIPTION_COLUMNS} FROM ${s} WHERE id = $1 AND tenant = $2`),
       ofTenant: statement(`SELECT ${SUBSCRIPTION_COLUMNS} FROM ${s} WHERE tenant = $1 ORDER BY created_at, id`),
       ofAll: statement(`SELECT ${SUBSCRIPTION_COLUMNS} FROM ${s} ORDER BY created_at, id`),
@@ -167,13 +171,33 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
     };
   }
 
-  async createSubscription(r: SubscriptionRecord): Promise<{ created: boolean }> {
+  async createSubscription(r: SubscriptionRecord, options: { maxPerTenant?: number } = {}): Promise<SubscriptionCreated> {
     const tenant = columnText(r.tenant);
-    const result = await this.#pool.query(tenant, run(this.#sql.insert, [
+    const insert = run(this.#sql.insert, [
       columnText(r.id), tenant, columnText(r.name), JSON.stringify(r.filter), JSON.stringify(r.target), r.status,
       optionalText(r.statusReason), r.cursor, r.pending === null ? null : JSON.stringify(r.pending), r.revision, r.createdAt, r.updatedAt,
-    ]));
-    return { created: result.rowCount === 1 };
+    ]);
+    const { maxPerTenant } = options;
+    if (maxPerTenant === undefined) return (await this.#pool.query(tenant, insert)).rowCount === 1 ? { created: true } : { created: false };
+    // Under READ COMMITTED each statement reads what was committed when it started: the count, taken after the lock,
+    // sees every create of this tenant that went before, and none can land between it and the insert.
+    const client = await this.#pool.connect(tenant);
+    let broken: Error | undefined;
+    try {
+      await client.query({ text: 'BEGIN' });
+      await client.query(run(this.#sql.lockTenant, [tenant]));
+      const { rows } = await client.query<{ n: string }>(run(this.#sql.countOfTenant, [tenant]));
+      const result: SubscriptionCreated = Number(rows[0]?.n ?? 0) >= maxPerTenant
+        ? { created: false, limitReached: true }
+        : (await client.query(insert)).rowCount === 1 ? { created: true } : { created: false };
+      await client.query({ text: 'COMMIT' });
+      return result;
+    } catch (e) {
+      await client.query({ text: 'ROLLBACK' }).catch((rollbackError: unknown) => { broken = rollbackError as Error; });
+      throw toStoreError(e);
+    } finally {
+      client.release(broken);
+    }
   }
 
   async getSubscription(tenant: string, id: string): Promise<SubscriptionRecord | null> {

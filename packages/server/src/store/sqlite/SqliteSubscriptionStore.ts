@@ -1,5 +1,5 @@
 import type {
-  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionRecord, SubscriptionStore, TenantScope,
+  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionCreated, SubscriptionRecord, SubscriptionStore, TenantScope,
 } from '@vellum/core';
 import type { SqliteHalf } from './SqliteHalf.ts';
 import type { SqliteSubscriptionStatements } from './subscriptionStatements.ts';
@@ -16,8 +16,8 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     this.#half = half;
   }
 
-  createSubscription(record: SubscriptionRecord): Promise<{ created: boolean }> {
-    return this.#half.write('createSubscription', record);
+  createSubscription(record: SubscriptionRecord, options: { maxPerTenant?: number } = {}): Promise<SubscriptionCreated> {
+    return this.#half.write('createSubscription', record, options);
   }
 
   getSubscription(tenant: string, id: string): Promise<SubscriptionRecord | null> {

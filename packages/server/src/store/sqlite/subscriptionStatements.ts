@@ -1,6 +1,6 @@
 import { ALL_TENANTS, DELIVERIES_KEPT } from '@vellum/core';
 import type {
-  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionRecord, TenantScope,
+  DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionCreated, SubscriptionRecord, TenantScope,
 } from '@vellum/core';
 import type { SqliteConnection } from './SqliteConnection.ts';
 import type { StatementCache } from './StatementCache.ts';
@@ -16,6 +16,7 @@ const SQL = {
   // The unique (tenant, name) index decides a name clash, so two creates racing on one name cannot both land.
   insert: `INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (tenant, name) DO NOTHING`,
+  countOfTenant: 'SELECT COUNT(*) AS n FROM subscriptions WHERE tenant = ?',
   byId: `SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ? AND tenant = ?`,
   ofTenant: `SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE tenant = ? ORDER BY created_at, id`,
   ofAll: `SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY created_at, id`,
@@ -149,8 +150,20 @@ export class SqliteSubscriptionStatements {
     this.#statements = statements;
   }
 
-  createSubscription(record: SubscriptionRecord): { created: boolean } {
-    return { created: this.#statements.get(SQL.insert).run(...rowValues(record)).changes === 1 };
+  /** Count and insert in one IMMEDIATE transaction: another process's create cannot slip in between. */
+  createSubscription(record: SubscriptionRecord, options: { maxPerTenant?: number } = {}): SubscriptionCreated {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      let result: SubscriptionCreated;
+      const { n: count } = this.#statements.get<{ n: number }>(SQL.countOfTenant).get(record.tenant) as { n: number };
+      if (options.maxPerTenant !== undefined && count >= options.maxPerTenant) result = { created: false, limitReached: true };
+      else result = this.#statements.get(SQL.insert).run(...rowValues(record)).changes === 1 ? { created: true } : { created: false };
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   getSubscription(tenant: string, id: string): SubscriptionRecord | null {
