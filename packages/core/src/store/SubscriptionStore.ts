@@ -149,4 +149,6 @@ export interface SubscriptionStore {
   listDeadLetters(tenant: string, subscriptionId: string, limit: number): Promise<DeadLetterRecord[]>;
   /** Deletes the subscription's dead letters (only those of `ids` when given); returns how many went. */
   deleteDeadLetters(tenant: string, subscriptionId: string, ids?: readonly string[]): Promise<number>;
+  /** A retry of the dead letter failed: one more attempt, and `lastError` is its error. False when there is no such letter. */
+  recordDeadLetterAttempt(tenant: string, subscriptionId: string, id: string, lastError: string | null): Promise<boolean>;
 }

@@ -424,6 +424,23 @@ function describeDeadLetters(store: Get): void {
     expect(await store().listDeadLetters('acme', other.id, 10)).toHaveLength(1);
   });
 
+  it("records a failed retry on the dead letter named (attempts + 1, its error), and on no other subscription's or tenant's", async () => {
+    const s = aSubscription('acme', 'orders');
+    const other = aSubscription('acme', 'other');
+    await store().createSubscription(s);
+    await store().createSubscription(other);
+    const [first, second] = [aDeadLetter(s, 1), aDeadLetter(s, 11)];
+    await store().addDeadLetter(first!);
+    await store().addDeadLetter(second!);
+    expect(await store().recordDeadLetterAttempt('acme', s.id, first!.id, 'HTTP 503 from the receiver')).toBe(true);
+    expect(await store().recordDeadLetterAttempt('acme', s.id, first!.id, null)).toBe(true);
+    expect(await store().listDeadLetters('acme', s.id, 10)).toStrictEqual([{ ...first!, attempts: first!.attempts + 2, lastError: null }, second]);
+    expect(await store().recordDeadLetterAttempt('acme', other.id, second!.id, 'x')).toBe(false);
+    expect(await store().recordDeadLetterAttempt('globex', s.id, second!.id, 'x')).toBe(false);
+    expect(await store().recordDeadLetterAttempt('acme', s.id, next().id, 'x')).toBe(false);
+    expect(await store().listDeadLetters('acme', s.id, 10)).toStrictEqual([{ ...first!, attempts: first!.attempts + 2, lastError: null }, second]);
+  });
+
   it('deletes the dead letters named, ignoring ids that are not this subscription’s, and returns how many went', async () => {
     const s = aSubscription('acme', 'orders');
     const other = aSubscription('acme', 'other');

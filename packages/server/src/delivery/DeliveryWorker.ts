@@ -798,6 +798,7 @@ export class DeliveryWorker implements DeliveryService {
       });
       this.#observer.attempt?.(subscription.id, outcome);
       if (result.ok) await this.#subs.deleteDeadLetters(subscription.tenant, subscription.id, [letter.id]);
+      else if (events.length > 0) await this.#subs.recordDeadLetterAttempt(subscription.tenant, subscription.id, letter.id, result.error);
       results.push({ id: letter.id, delivered: result.ok, error: result.ok ? null : result.error });
     }
     return results;

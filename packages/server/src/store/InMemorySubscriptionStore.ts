@@ -130,6 +130,15 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     return Promise.resolve(list.length - kept.length);
   }
 
+  recordDeadLetterAttempt(tenant: string, subscriptionId: string, id: string, lastError: string | null): Promise<boolean> {
+    if (this.#own(tenant, subscriptionId) === undefined) return Promise.resolve(false);
+    const letter = this.#deadLetters.get(subscriptionId)?.find((d) => d.id === id);
+    if (letter === undefined) return Promise.resolve(false);
+    letter.attempts += 1;
+    letter.lastError = lastError;
+    return Promise.resolve(true);
+  }
+
   /** The subscription when it exists and is `tenant`'s; another tenant's id reads as unknown. */
   #own(tenant: string, id: string): SubscriptionRecord | undefined {
     const record = this.#subscriptions.get(id);

@@ -331,15 +331,17 @@ describe('DeliveryWorker: gone and exhausted', () => {
     ]);
     expect((await w.stats(await get(sub.id))).deadLetters).toBe(1);
 
-    // Retrying: a failure keeps it and says why; a success sends it under its message id and removes it.
-    receiver().answer = FAIL();
+    // Retrying: a failure keeps it, counts the attempt and says why; a success sends it under its message id and removes it.
+    const timeout: DeliveryResult = { ok: false, kind: 'retry', error: 'timed out after 10 s', statusCode: null, retryAfterMs: null };
+    receiver().answer = () => timeout;
     const failed = await w.retryDeadLetters(await get(sub.id), null, 10);
-    expect(failed).toEqual([{ id: letters[0]?.id, delivered: false, error: 'HTTP 500 from the receiver' }]);
-    expect(await store.subscriptions.listDeadLetters(TENANT, sub.id, 10)).toHaveLength(1);
+    expect(failed).toEqual([{ id: letters[0]?.id, delivered: false, error: 'timed out after 10 s' }]);
+    expect(await store.subscriptions.listDeadLetters(TENANT, sub.id, 10)).toEqual([{ ...letters[0], attempts: 3, lastError: 'timed out after 10 s' }]);
+    expect(receiver().sent.at(-1)).toMatchObject({ messageId: letters[0]?.messageId, attempt: 3 });
     receiver().answer = OK;
     const delivered = await w.retryDeadLetters(await get(sub.id), [letters[0]?.id as string], 10);
     expect(delivered).toEqual([{ id: letters[0]?.id, delivered: true, error: null }]);
-    expect(receiver().sent.at(-1)).toMatchObject({ messageId: letters[0]?.messageId, fromPosition: 1, toPosition: 10, attempt: 3 });
+    expect(receiver().sent.at(-1)).toMatchObject({ messageId: letters[0]?.messageId, fromPosition: 1, toPosition: 10, attempt: 4 });
     expect(await store.subscriptions.listDeadLetters(TENANT, sub.id, 10)).toHaveLength(0);
   });
 

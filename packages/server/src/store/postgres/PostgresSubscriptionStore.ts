@@ -120,7 +120,7 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
   readonly #t: TableNames;
   readonly #sql: Record<
     'insert' | 'lockTenant' | 'countOfTenant' | 'byId' | 'ofTenant' | 'ofAll' | 'exists' | 'remove' | 'acquire' | 'release' | 'insertDelivery' | 'prune'
-      | 'deliveries' | 'insertDeadLetter' | 'deadLetters' | 'deleteDeadLetters' | 'deleteDeadLettersByIds',
+      | 'deliveries' | 'insertDeadLetter' | 'deadLetters' | 'deleteDeadLetters' | 'deleteDeadLettersByIds' | 'deadLetterAttempt',
     Statement
   >;
   /** Update statements by the set of columns they change (a handful in practice). */
@@ -168,6 +168,8 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
         ORDER BY id LIMIT $3`),
       deleteDeadLetters: statement(`DELETE FROM ${t.deadLetters} WHERE subscription_id = $1 AND tenant = $2`),
       deleteDeadLettersByIds: statement(`DELETE FROM ${t.deadLetters} WHERE subscription_id = $1 AND tenant = $2 AND id = ANY($3::text[])`),
+      deadLetterAttempt: statement(`UPDATE ${t.deadLetters} SET attempts = attempts + 1, last_error = $4
+        WHERE id = $1 AND subscription_id = $2 AND tenant = $3`),
     };
   }
 
@@ -286,6 +288,12 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
     const t = columnText(tenant);
     const rows = await this.#pool.rows<DeadLetterRow>(t, run(this.#sql.deadLetters, [columnText(subscriptionId), t, Math.max(0, limit)]));
     return rows.map(toDeadLetter);
+  }
+
+  async recordDeadLetterAttempt(tenant: string, subscriptionId: string, id: string, lastError: string | null): Promise<boolean> {
+    const t = columnText(tenant);
+    const result = await this.#pool.query(t, run(this.#sql.deadLetterAttempt, [columnText(id), columnText(subscriptionId), t, optionalText(lastError)]));
+    return result.rowCount === 1;
   }
 
   async deleteDeadLetters(tenant: string, subscriptionId: string, ids?: readonly string[]): Promise<number> {

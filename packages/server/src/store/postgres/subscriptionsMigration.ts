@@ -96,3 +96,20 @@ export const SUBSCRIPTIONS_MIGRATION: Migration = {
     ${tenantPolicy(t.deadLetters, 'tenant')}
   `,
 };
+
+/**
+ * Migration 11: a failed retry of a dead letter counts as one more attempt and keeps its error
+ * (SubscriptionStore.recordDeadLetterAttempt), so the application role may now update dead letters.
+ */
+export const DEAD_LETTER_ATTEMPTS_MIGRATION: Migration = {
+  version: 11,
+  name: 'dead letters record the attempts of their retries',
+  sql: (t) => `
+    DO $vellum_dead_letter_attempts$
+    DECLARE
+      app_role text := ${t.schema}.app_role();
+    BEGIN
+      ${grant('UPDATE', t.deadLetters)}
+    END $vellum_dead_letter_attempts$;
+  `,
+};

@@ -66,4 +66,8 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
   deleteDeadLetters(tenant: string, subscriptionId: string, ids?: readonly string[]): Promise<number> {
     return this.#half.write('deleteDeadLetters', tenant, subscriptionId, ids === undefined ? null : [...ids]);
   }
+
+  recordDeadLetterAttempt(tenant: string, subscriptionId: string, id: string, lastError: string | null): Promise<boolean> {
+    return this.#half.write('recordDeadLetterAttempt', tenant, subscriptionId, id, lastError);
+  }
 }

@@ -48,6 +48,7 @@ const SQL = {
     SELECT ?, tenant, id, ?, ?, ?, ?, ?, ?, ? FROM subscriptions WHERE id = ? AND tenant = ?`,
   deadLetters: `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE subscription_id = ? AND tenant = ? ORDER BY id LIMIT ?`,
   deleteDeadLetters: 'DELETE FROM dead_letters WHERE subscription_id = ? AND tenant = ?',
+  deadLetterAttempt: 'UPDATE dead_letters SET attempts = attempts + 1, last_error = ? WHERE id = ? AND subscription_id = ? AND tenant = ?',
   deleteDeadLettersByIds: `DELETE FROM dead_letters WHERE subscription_id = ? AND tenant = ?
     AND id IN (SELECT value FROM json_each(?))`,
 } as const;
@@ -251,6 +252,10 @@ export class SqliteSubscriptionStatements {
   listDeadLetters(tenant: string, subscriptionId: string, limit: number): DeadLetterRecord[] {
     const rows = this.#statements.get<DeadLetterRow>(SQL.deadLetters).all(subscriptionId, tenant, Math.max(0, limit));
     return (rows as DeadLetterRow[]).map(toDeadLetter);
+  }
+
+  recordDeadLetterAttempt(tenant: string, subscriptionId: string, id: string, lastError: string | null): boolean {
+    return this.#statements.get(SQL.deadLetterAttempt).run(lastError, id, subscriptionId, tenant).changes === 1;
   }
 
   /** `ids` null: all of them. */
