@@ -374,6 +374,23 @@ function describeDeliveries(store: Get): void {
     expect(await store().listDeliveries('acme', s.id, 2)).toStrictEqual([attempts[3], attempts[2]]);
     expect(await store().listDeliveries('acme', other.id, 10)).toHaveLength(1);
     expect(await store().listDeliveries('acme', next().id, 10)).toStrictEqual([]);
+    // Counted as recorded: every outcome but `delivered` is a failure.
+    expect(await store().deliveryCounts('acme', s.id)).toStrictEqual({ attempts: 4, failures: 3 });
+    expect(await store().deliveryCounts('acme', other.id)).toStrictEqual({ attempts: 1, failures: 1 });
+  });
+
+  it('counts nothing for a new subscription, and answers null for an unknown, deleted or other tenant\'s one', async () => {
+    const s = aSubscription('acme', 'orders');
+    await store().createSubscription(s);
+    expect(await store().deliveryCounts('acme', s.id)).toStrictEqual({ attempts: 0, failures: 0 });
+    await store().recordDelivery(aDelivery(s, 1));
+    expect(await store().deliveryCounts('globex', s.id)).toBeNull();
+    expect(await store().deliveryCounts('acme', next().id)).toBeNull();
+    await store().deleteSubscription('acme', s.id);
+    expect(await store().deliveryCounts('acme', s.id)).toBeNull();
+    // Re-created under the same id, it starts from zero.
+    await store().createSubscription(s);
+    expect(await store().deliveryCounts('acme', s.id)).toStrictEqual({ attempts: 0, failures: 0 });
   });
 
   it(`keeps at least the newest ${DELIVERIES_KEPT} attempts of a busy subscription`, async () => {
@@ -396,6 +413,8 @@ function describeDeliveries(store: Get): void {
     expect(listed).toStrictEqual(recorded.slice(-listed.length).reverse());
     // Another subscription's history is not pruned with it.
     expect(await store().listDeliveries('acme', quiet.id, 10)).toHaveLength(1);
+    // The counts keep what pruning dropped.
+    expect(await store().deliveryCounts('acme', s.id)).toStrictEqual({ attempts: recorded.length, failures: 0 });
   });
 
   it('drops an attempt recorded for a subscription that no longer exists', async () => {
@@ -407,6 +426,7 @@ function describeDeliveries(store: Get): void {
     await store().createSubscription(s);
     expect(await store().listDeliveries('acme', s.id, 10)).toStrictEqual([]);
     expect(await store().listDeadLetters('acme', s.id, 10)).toStrictEqual([]);
+    expect(await store().deliveryCounts('acme', s.id)).toStrictEqual({ attempts: 0, failures: 0 });
   });
 }
 

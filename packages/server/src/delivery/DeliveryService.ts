@@ -6,7 +6,7 @@ export interface SubscriptionStats {
   lagPositions: number;
   /** Age of the oldest undelivered event, in seconds (0 when caught up). */
   lagSeconds: number;
-  /** Attempts and failures since this node started delivering it. */
+  /** Attempts and failures recorded for it since it was created (by any node). */
   attempts: number;
   failures: number;
   deadLetters: number;

@@ -729,6 +729,7 @@ export class DeliveryWorker implements DeliveryService {
     const { positions, seconds } = await this.#lag(subscription, head);
     const local = this.#states.get(subscription.id) ?? this.#counters.get(subscription.id);
     const deadLetters = await this.#subs.listDeadLetters(subscription.tenant, subscription.id, 10_000);
+    const counts = await this.#subs.deliveryCounts(subscription.tenant, subscription.id);
     // Any node may have delivered it: the kept attempts tell the last success and failure.
     const recent = await this.#subs.listDeliveries(subscription.tenant, subscription.id, 50);
     const lastDelivered = recent.find((d) => d.outcome === 'delivered');
@@ -741,8 +742,8 @@ export class DeliveryWorker implements DeliveryService {
     return {
       lagPositions: positions,
       lagSeconds: Math.round(seconds * 1000) / 1000,
-      attempts: local?.attempts ?? 0,
-      failures: local?.failures ?? 0,
+      attempts: counts?.attempts ?? 0,
+      failures: counts?.failures ?? 0,
       deadLetters: deadLetters.length,
       breaker: endpoint === null ? 'closed' : (this.#breakers.get(endpoint)?.state ?? 'closed'),
       lastDeliveredAt: lastDelivered?.at ?? local?.lastDeliveredAt ?? null,

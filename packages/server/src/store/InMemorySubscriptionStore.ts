@@ -19,6 +19,7 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
   readonly #leases = new Map<string, Lease>();
   /** Per subscription, oldest first (appended as recorded). */
   readonly #deliveries = new Map<string, DeliveryRecord[]>();
+  readonly #counts = new Map<string, { attempts: number; failures: number }>();
   readonly #deadLetters = new Map<string, DeadLetterRecord[]>();
 
   createSubscription(record: SubscriptionRecord, options: { maxPerTenant?: number } = {}): Promise<SubscriptionCreated> {
@@ -69,6 +70,7 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     this.#subscriptions.delete(id);
     this.#leases.delete(id);
     this.#deliveries.delete(id);
+    this.#counts.delete(id);
     this.#deadLetters.delete(id);
     return Promise.resolve(true);
   }
@@ -97,7 +99,16 @@ export class InMemorySubscriptionStore implements SubscriptionStore {
     // Memory is cheap to trim exactly: keep the newest DELIVERIES_KEPT.
     if (list.length > DELIVERIES_KEPT) list.splice(0, list.length - DELIVERIES_KEPT);
     this.#deliveries.set(record.subscriptionId, list);
+    const counts = this.#counts.get(record.subscriptionId) ?? { attempts: 0, failures: 0 };
+    counts.attempts += 1;
+    if (record.outcome !== 'delivered') counts.failures += 1;
+    this.#counts.set(record.subscriptionId, counts);
     return Promise.resolve();
+  }
+
+  deliveryCounts(tenant: string, subscriptionId: string): Promise<{ attempts: number; failures: number } | null> {
+    if (this.#own(tenant, subscriptionId) === undefined) return Promise.resolve(null);
+    return Promise.resolve({ ...(this.#counts.get(subscriptionId) ?? { attempts: 0, failures: 0 }) });
   }
 
   listDeliveries(tenant: string, subscriptionId: string, limit: number): Promise<DeliveryRecord[]> {

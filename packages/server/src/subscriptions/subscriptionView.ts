@@ -69,7 +69,7 @@ const pendingSchema = {
 
 export const statsSchema = {
   type: 'object',
-  description: "Delivery figures from the delivery workers (attempts and failures since this node started).",
+  description: "Delivery figures: lag, attempts and failures since the subscription was created (by any node), dead letters, breaker.",
   properties: {
     lagPositions: { type: 'integer', description: "Positions in the tenant's log after the cursor." },
     lagSeconds: { type: 'number', description: 'Age of the oldest undelivered event.' },

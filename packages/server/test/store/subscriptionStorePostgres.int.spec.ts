@@ -104,10 +104,14 @@ describe.skipIf(!pg)('PostgreSQL subscription tables under row-level security', 
     expect(await store.subscriptions.acquireLease(beta!.id, 'node-x', at(1), at(60_000))).toBe(false);
   });
 
-  it('gives the application role no UPDATE on delivery history or dead letters', async () => {
+  it("gives the application role no UPDATE on delivery history, nor on a dead letter beyond its attempts and last error", async () => {
     await asApp(async (client) => {
       await setTenant(client, '*');
-      for (const text of [`UPDATE ${t.deliveries} SET error = 'forged'`, `UPDATE ${t.deadLetters} SET last_error = 'forged'`, `TRUNCATE ${t.subscriptions} CASCADE`]) {
+      const forgeries = [
+        `UPDATE ${t.deliveries} SET error = 'forged'`, `UPDATE ${t.deadLetters} SET message_id = 'forged'`,
+        `UPDATE ${t.deadLetters} SET from_position = 1`, `TRUNCATE ${t.subscriptions} CASCADE`,
+      ];
+      for (const text of forgeries) {
         await expect(client.query(text), text).rejects.toMatchObject({ code: '42501' });
       }
     });
@@ -178,7 +182,8 @@ describe.skipIf(!pg)('PostgreSQL subscription store, beyond the contract', () =>
       expect(deleted).toBe(true);
     }
     const t = tableNames(store.schema);
-    const [row] = await sql<{ n: string }>(url, `SELECT (SELECT count(*) FROM ${t.deliveries}) + (SELECT count(*) FROM ${t.deadLetters}) AS n`);
+    const [row] = await sql<{ n: string }>(url, `SELECT (SELECT count(*) FROM ${t.deliveries}) + (SELECT count(*) FROM ${t.deadLetters})
+      + (SELECT count(*) FROM ${t.subscriptionCounts}) AS n`);
     expect(row).toEqual({ n: '0' });
   });
 

@@ -119,8 +119,8 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
   readonly #pool: TenantPool;
   readonly #t: TableNames;
   readonly #sql: Record<
-    'insert' | 'lockTenant' | 'countOfTenant' | 'byId' | 'ofTenant' | 'ofAll' | 'exists' | 'remove' | 'acquire' | 'release' | 'insertDelivery' | 'prune'
-      | 'deliveries' | 'insertDeadLetter' | 'deadLetters' | 'deleteDeadLetters' | 'deleteDeadLettersByIds' | 'deadLetterAttempt',
+    'insert' | 'lockTenant' | 'countOfTenant' | 'byId' | 'ofTenant' | 'ofAll' | 'exists' | 'remove' | 'removeCounts' | 'acquire' | 'release' | 'insertDelivery' | 'prune'
+      | 'deliveries' | 'insertDeadLetter' | 'deadLetters' | 'deleteDeadLetters' | 'deleteDeadLettersByIds' | 'deadLetterAttempt' | 'deliveryCounts',
     Statement
   >;
   /** Update statements by the set of columns they change (a handful in practice). */
@@ -145,6 +145,7 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
       ofAll: statement(`SELECT ${SUBSCRIPTION_COLUMNS} FROM ${s} ORDER BY created_at, id`),
       exists: statement(`SELECT 1 FROM ${s} WHERE id = $1 AND tenant = $2`),
       remove: statement(`DELETE FROM ${s} WHERE id = $1 AND tenant = $2`),
+      removeCounts: statement(`DELETE FROM ${t.subscriptionCounts} WHERE subscription_id = $1 AND tenant = $2`),
       // Free (no row: inserted), expired or the owner's own (the DO UPDATE's WHERE holds: overwritten); otherwise
       // nothing, and no row comes back. Concurrent callers queue on the primary key and each re-checks the WHERE
       // against the row the previous one left. An unknown subscription selects no row, so nothing is inserted.
@@ -155,8 +156,16 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
         RETURNING 1`),
       release: statement(`DELETE FROM ${t.subscriptionLeases} WHERE subscription_id = $1 AND lease_owner = $2`),
       // INSERT ... SELECT: only for an existing subscription of that tenant (an attempt may end after a delete).
-      insertDelivery: statement(`INSERT INTO ${t.deliveries} (${DELIVERY_COLUMNS})
-        SELECT $1, tenant, id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz FROM ${s} WHERE id = $12 AND tenant = $13`),
+      // The record and its count in one statement: both land, or (subscription gone) neither.
+      insertDelivery: statement(`WITH inserted AS (
+          INSERT INTO ${t.deliveries} (${DELIVERY_COLUMNS})
+          SELECT $1, tenant, id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz FROM ${s} WHERE id = $12 AND tenant = $13
+          RETURNING subscription_id, tenant, outcome)
+        INSERT INTO ${t.subscriptionCounts} AS c (subscription_id, tenant, attempts, failures)
+          SELECT subscription_id, tenant, 1, CASE WHEN outcome = 'delivered' THEN 0 ELSE 1 END FROM inserted
+        ON CONFLICT (subscription_id) DO UPDATE SET attempts = c.attempts + 1, failures = c.failures + excluded.failures`),
+      deliveryCounts: statement(`SELECT coalesce(c.attempts, 0) AS attempts, coalesce(c.failures, 0) AS failures
+        FROM ${s} s LEFT JOIN ${t.subscriptionCounts} c ON c.subscription_id = s.id WHERE s.id = $1 AND s.tenant = $2`),
       // Everything older than the DELIVERIES_KEPT-th newest: DELIVERIES_KEPT index entries walked, then a range.
       prune: statement(`DELETE FROM ${t.deliveries} WHERE subscription_id = $1 AND id < (
         SELECT id FROM ${t.deliveries} WHERE subscription_id = $1 ORDER BY id DESC OFFSET ${DELIVERIES_KEPT - 1} LIMIT 1)`),
@@ -237,9 +246,13 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
 
   async deleteSubscription(tenant: string, id: string): Promise<boolean> {
     const t = columnText(tenant);
-    // The lease, deliveries and dead letters go with it (ON DELETE CASCADE).
+    // The lease, deliveries and dead letters go with it (ON DELETE CASCADE); its counts right after. No attempt can be
+    // counted once it is gone (the attempt's record would need it), so none is left behind.
     const deleted = (await this.#pool.query(t, run(this.#sql.remove, [columnText(id), t]))).rowCount === 1;
-    if (deleted) this.#sincePrune.delete(columnText(id));
+    if (deleted) {
+      await this.#pool.query(t, run(this.#sql.removeCounts, [columnText(id), t]));
+      this.#sincePrune.delete(columnText(id));
+    }
     return deleted;
   }
 
@@ -250,6 +263,12 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
 
   async releaseLease(subscriptionId: string, owner: string): Promise<void> {
     await this.#pool.query(ALL_TENANTS, run(this.#sql.release, [columnText(subscriptionId), columnText(owner)]));
+  }
+
+  async deliveryCounts(tenant: string, subscriptionId: string): Promise<{ attempts: number; failures: number } | null> {
+    const t = columnText(tenant);
+    const [row] = await this.#pool.rows<{ attempts: string; failures: string }>(t, run(this.#sql.deliveryCounts, [columnText(subscriptionId), t]));
+    return row === undefined ? null : { attempts: Number(row.attempts), failures: Number(row.failures) };
   }
 
   async recordDelivery(d: DeliveryRecord): Promise<void> {

@@ -4,7 +4,7 @@ import { ROW_SECURITY_MIGRATION } from './rowSecurityMigration.ts';
 import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
 import { RETENTION_MIGRATION } from './retentionMigration.ts';
-import { DEAD_LETTER_ATTEMPTS_MIGRATION, SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
+import { DEAD_LETTER_ATTEMPTS_MIGRATION, DELIVERY_COUNTS_MIGRATION, SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
 
 /**
  * The schema, as versioned migrations. A migration never changes once released: new needs get a new version.
@@ -183,4 +183,5 @@ export const MIGRATIONS: readonly Migration[] = [
   RETENTION_MIGRATION,
   SUBSCRIPTIONS_MIGRATION,
   DEAD_LETTER_ATTEMPTS_MIGRATION,
+  DELIVERY_COUNTS_MIGRATION,
 ];

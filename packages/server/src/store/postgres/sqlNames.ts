@@ -28,6 +28,7 @@ export interface TableNames {
   subscriptionLeases: string;
   deliveries: string;
   deadLetters: string;
+  subscriptionCounts: string;
   retentionPolicies: string;
   retentionRuns: string;
   migrations: string;
@@ -52,6 +53,7 @@ export function tableNames(schema: string): TableNames {
     subscriptionLeases: `${s}.subscription_leases`,
     deliveries: `${s}.deliveries`,
     deadLetters: `${s}.dead_letters`,
+    subscriptionCounts: `${s}.subscription_counts`,
     retentionPolicies: `${s}.retention_policies`,
     retentionRuns: `${s}.retention_runs`,
     migrations: `${s}.schema_migrations`,

@@ -99,7 +99,8 @@ export const SUBSCRIPTIONS_MIGRATION: Migration = {
 
 /**
  * Migration 11: a failed retry of a dead letter counts as one more attempt and keeps its error
- * (SubscriptionStore.recordDeadLetterAttempt), so the application role may now update dead letters.
+ * (SubscriptionStore.recordDeadLetterAttempt), so the application role may now update those two columns of a dead
+ * letter — and nothing else of it, nor of the delivery history.
  */
 export const DEAD_LETTER_ATTEMPTS_MIGRATION: Migration = {
   version: 11,
@@ -109,7 +110,38 @@ export const DEAD_LETTER_ATTEMPTS_MIGRATION: Migration = {
     DECLARE
       app_role text := ${t.schema}.app_role();
     BEGIN
-      ${grant('UPDATE', t.deadLetters)}
+      ${grant('UPDATE (attempts, last_error)', t.deadLetters)}
     END $vellum_dead_letter_attempts$;
+  `,
+};
+
+/**
+ * Migration 12: each subscription's delivery attempts and failures, counted as they are recorded (by any node, and kept
+ * when old delivery records are pruned), for its stats. Seeded from the attempts still kept. No foreign key: a cascade
+ * into a second child table that every recorded attempt also writes made deletes racing with attempts deadlock; the
+ * store deletes the row itself, after the subscription (an attempt can only be counted while its subscription exists).
+ */
+export const DELIVERY_COUNTS_MIGRATION: Migration = {
+  version: 12,
+  name: 'delivery counts per subscription',
+  sql: (t) => `
+    CREATE TABLE ${t.subscriptionCounts} (
+      subscription_id text COLLATE "C" PRIMARY KEY,
+      tenant text COLLATE "C" NOT NULL,
+      attempts bigint NOT NULL,
+      failures bigint NOT NULL
+    );
+    INSERT INTO ${t.subscriptionCounts} (subscription_id, tenant, attempts, failures)
+      SELECT subscription_id, tenant, count(*), count(*) FILTER (WHERE outcome <> 'delivered') FROM ${t.deliveries}
+      GROUP BY subscription_id, tenant;
+
+    DO $vellum_delivery_counts$
+    DECLARE
+      app_role text := ${t.schema}.app_role();
+    BEGIN
+      ${grant('SELECT, INSERT, UPDATE, DELETE', t.subscriptionCounts)}
+    END $vellum_delivery_counts$;
+
+    ${tenantPolicy(t.subscriptionCounts, 'tenant')}
   `,
 };

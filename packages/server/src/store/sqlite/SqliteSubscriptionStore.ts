@@ -51,6 +51,10 @@ export class SqliteSubscriptionStore implements SubscriptionStore {
     return this.#half.write('recordDelivery', record);
   }
 
+  deliveryCounts(tenant: string, subscriptionId: string): Promise<{ attempts: number; failures: number } | null> {
+    return this.#half.read((s) => s.deliveryCounts(tenant, subscriptionId));
+  }
+
   listDeliveries(tenant: string, subscriptionId: string, limit: number): Promise<DeliveryRecord[]> {
     return this.#half.read((s) => s.listDeliveries(tenant, subscriptionId, limit));
   }

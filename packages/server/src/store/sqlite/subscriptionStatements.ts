@@ -43,6 +43,11 @@ const SQL = {
   pruneDeliveries: `DELETE FROM deliveries WHERE subscription_id = :sid AND id < (
     SELECT id FROM deliveries WHERE subscription_id = :sid ORDER BY id DESC LIMIT 1 OFFSET ${DELIVERIES_KEPT - 1})`,
   deliveries: `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE subscription_id = ? AND tenant = ? ORDER BY id DESC LIMIT ?`,
+  countDelivery: `INSERT INTO subscription_counts (subscription_id, tenant, attempts, failures) VALUES (?, ?, 1, ?)
+    ON CONFLICT (subscription_id) DO UPDATE SET attempts = attempts + 1, failures = failures + excluded.failures`,
+  deliveryCounts: `SELECT COALESCE(c.attempts, 0) AS attempts, COALESCE(c.failures, 0) AS failures
+    FROM subscriptions s LEFT JOIN subscription_counts c ON c.subscription_id = s.id WHERE s.id = ? AND s.tenant = ?`,
+  removeCounts: 'DELETE FROM subscription_counts WHERE subscription_id = ?',
 
   insertDeadLetter: `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
     SELECT ?, tenant, id, ?, ?, ?, ?, ?, ?, ? FROM subscriptions WHERE id = ? AND tenant = ?`,
@@ -207,6 +212,7 @@ export class SqliteSubscriptionStatements {
       if (this.#statements.get(SQL.remove).run(id, tenant).changes === 0) return false;
       this.#statements.get(SQL.removeLease).run(id);
       this.#statements.get(SQL.removeDeliveries).run(id);
+      this.#statements.get(SQL.removeCounts).run(id);
       this.#statements.get(SQL.removeDeadLetters).run(id);
       this.#sincePrune.delete(id);
       return true;
@@ -222,11 +228,16 @@ export class SqliteSubscriptionStatements {
     this.#statements.get(SQL.release).run(subscriptionId, owner);
   }
 
+  /** The record and its count in one transaction (one commit). */
   recordDelivery(d: DeliveryRecord): void {
-    const inserted = this.#statements.get(SQL.insertDelivery).run(
-      d.id, d.messageId, d.fromPosition, d.toPosition, d.events, d.attempt, d.outcome, d.statusCode, d.error, d.durationMs,
-      d.at, d.subscriptionId, d.tenant,
-    ).changes;
+    const inserted = this.#transaction(() => {
+      const changes = this.#statements.get(SQL.insertDelivery).run(
+        d.id, d.messageId, d.fromPosition, d.toPosition, d.events, d.attempt, d.outcome, d.statusCode, d.error, d.durationMs,
+        d.at, d.subscriptionId, d.tenant,
+      ).changes;
+      if (changes > 0) this.#statements.get(SQL.countDelivery).run(d.subscriptionId, d.tenant, d.outcome === 'delivered' ? 0 : 1);
+      return changes;
+    });
     if (inserted === 0) return;
     const count = (this.#sincePrune.get(d.subscriptionId) ?? 0) + 1;
     if (count < PRUNE_EVERY) {
@@ -236,6 +247,12 @@ export class SqliteSubscriptionStatements {
     }
     this.#sincePrune.delete(d.subscriptionId);
     this.#statements.get(SQL.pruneDeliveries).run({ sid: d.subscriptionId });
+  }
+
+  deliveryCounts(tenant: string, subscriptionId: string): { attempts: number; failures: number } | null {
+    const row = this.#statements.get<{ attempts: number; failures: number }>(SQL.deliveryCounts).get(subscriptionId, tenant) as
+      { attempts: number; failures: number } | undefined;
+    return row === undefined ? null : { attempts: row.attempts, failures: row.failures };
   }
 
   listDeliveries(tenant: string, subscriptionId: string, limit: number): DeliveryRecord[] {

@@ -2,7 +2,7 @@ import type { SqliteConnection } from '../SqliteConnection.ts';
 import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
 import { RETENTION_MIGRATION } from './retentionMigration.ts';
-import { SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
+import { DELIVERY_COUNTS_MIGRATION, SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
 
 /**
  * Versioned schema migrations. A migration is never edited once released: a change is a new entry.
@@ -184,6 +184,7 @@ export const MIGRATIONS: readonly Migration[] = [
   PERSONAL_DATA_MIGRATION,
   RETENTION_MIGRATION,
   SUBSCRIPTIONS_MIGRATION,
+  DELIVERY_COUNTS_MIGRATION,
 ];
 
 /** The condition of the partial entity index, spelled as queries must spell it for the planner to use it. */

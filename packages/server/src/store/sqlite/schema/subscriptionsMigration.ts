@@ -76,3 +76,22 @@ export const SUBSCRIPTIONS_MIGRATION: Migration = {
     ) WITHOUT ROWID;
   `,
 };
+
+/**
+ * Migration 8: each subscription's delivery attempts and failures, counted as they are recorded (by any node, and kept
+ * when old delivery records are pruned), for its stats. Seeded from the attempts still kept.
+ */
+export const DELIVERY_COUNTS_MIGRATION: Migration = {
+  version: 8,
+  name: 'delivery counts per subscription',
+  sql: `
+    CREATE TABLE subscription_counts (
+      subscription_id TEXT    PRIMARY KEY,
+      tenant          TEXT    NOT NULL,
+      attempts        INTEGER NOT NULL,
+      failures        INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO subscription_counts (subscription_id, tenant, attempts, failures)
+      SELECT subscription_id, tenant, COUNT(*), SUM(outcome <> 'delivered') FROM deliveries GROUP BY subscription_id, tenant;
+  `,
+};
