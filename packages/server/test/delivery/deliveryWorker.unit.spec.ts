@@ -195,6 +195,8 @@ describe('DeliveryWorker: retries', () => {
     expect(await get(sub.id)).toMatchObject({ cursor: 3, pending: null });
     const stats = await w.stats(await get(sub.id));
     expect(stats).toMatchObject({ attempts: 2, failures: 1, lagPositions: 0 });
+    // Another node, which delivered none of it, answers the same: the counts are the store's.
+    expect(await worker({ nodeId: 'node-other' }).stats(await get(sub.id))).toMatchObject({ attempts: 2, failures: 1 });
   });
 
   it('draws the wait uniformly in (0, d]: random 0 gives the whole step', async () => {
