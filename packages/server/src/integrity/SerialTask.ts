@@ -92,8 +92,10 @@ export class SerialTask {
     do {
       // Wakes from the same turn (a burst of commits), or until the interval has passed, share this run.
       await nextTurn();
-      const wait = this.#lastStartedAt + this.#minIntervalMs - performance.now();
-      if (wait > 0) await sleep(wait, undefined, { ref: false });
+      // Timers may fire a little early by this clock: wait again until the interval has really passed.
+      for (let wait = this.#lastStartedAt + this.#minIntervalMs - performance.now(); wait > 0; wait = this.#lastStartedAt + this.#minIntervalMs - performance.now()) {
+        await sleep(Math.ceil(wait), undefined, { ref: false });
+      }
       this.#again = false;
       if (this.#closed) return;
       this.#lastStartedAt = performance.now();
