@@ -2,7 +2,6 @@ import type { PersonalDataStore } from '@vellum/core';
 import { columnText } from './eventColumns.ts';
 import type { TableNames } from './sqlNames.ts';
 import { run, statement, type Statement } from './statement.ts';
-import { toStoreError } from './storeUnavailable.ts';
 import type { TenantPool } from './TenantPool.ts';
 
 interface KeyRow {
@@ -66,26 +65,14 @@ export class PostgresPersonalDataStore implements PersonalDataStore {
   async forgetSubject(tenant: string, subject: string, at: string): Promise<{ forgotten: boolean; forgottenAt: string }> {
     const t = columnText(tenant);
     const s = columnText(subject);
-    const client = await this.#pool.connect(t);
-    let result: { forgotten: boolean; forgottenAt: string } | undefined;
-    try {
-      await client.query({ text: 'BEGIN' });
+    const result = await this.#pool.transaction(t, async (client): Promise<{ forgotten: boolean; forgottenAt: string }> => {
       const removed = await client.query(run(this.#sql.remove, [t, s]));
       const inserted = await client.query(run(this.#sql.tombstone, [t, s, at]));
-      if (inserted.rowCount === 1) {
-        result = { forgotten: removed.rowCount === 1, forgottenAt: at };
-      } else {
-        // Already forgotten (by an earlier or a concurrent call): its tombstone's time stands.
-        const [other] = (await client.query<KeyRow>(run(this.#sql.read, [t, s]))).rows;
-        result = { forgotten: false, forgottenAt: other?.forgotten_at?.toISOString() ?? at };
-      }
-      await client.query({ text: 'COMMIT' });
-      client.release();
-    } catch (e) {
-      await client.query({ text: 'ROLLBACK' }).catch(() => undefined);
-      client.release(e instanceof Error ? e : new Error(String(e)));
-      throw toStoreError(e);
-    }
+      if (inserted.rowCount === 1) return { forgotten: removed.rowCount === 1, forgottenAt: at };
+      // Already forgotten (by an earlier or a concurrent call): its tombstone's time stands.
+      const [other] = (await client.query<KeyRow>(run(this.#sql.read, [t, s]))).rows;
+      return { forgotten: false, forgottenAt: other?.forgotten_at?.toISOString() ?? at };
+    });
     // The DELETE left the key's row version dead in its page; a VACUUM of this small table prunes it now instead of
     // whenever autovacuum gets to it (see personalDataMigration.ts). Only the owner may VACUUM, and a failure
     // here does not undo the forget (autovacuum still comes), so it is best-effort.

@@ -2,7 +2,6 @@ import { ALL_TENANTS, DELIVERIES_KEPT } from '@vellum/core';
 import type {
   DeadLetterRecord, DeliveryRecord, SubscriptionChanges, SubscriptionCreated, SubscriptionRecord, SubscriptionStore, TenantScope,
 } from '@vellum/core';
-import { toStoreError } from './storeUnavailable.ts';
 import { columnText } from './eventColumns.ts';
 import type { TableNames } from './sqlNames.ts';
 import { run, statement, type Statement } from './statement.ts';
@@ -192,23 +191,12 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
     if (maxPerTenant === undefined) return (await this.#pool.query(tenant, insert)).rowCount === 1 ? { created: true } : { created: false };
     // Under READ COMMITTED each statement reads what was committed when it started: the count, taken after the lock,
     // sees every create of this tenant that went before, and none can land between it and the insert.
-    const client = await this.#pool.connect(tenant);
-    let broken: Error | undefined;
-    try {
-      await client.query({ text: 'BEGIN' });
+    return this.#pool.transaction(tenant, async (client): Promise<SubscriptionCreated> => {
       await client.query(run(this.#sql.lockTenant, [tenant]));
       const { rows } = await client.query<{ n: string }>(run(this.#sql.countOfTenant, [tenant]));
-      const result: SubscriptionCreated = Number(rows[0]?.n ?? 0) >= maxPerTenant
-        ? { created: false, limitReached: true }
-        : (await client.query(insert)).rowCount === 1 ? { created: true } : { created: false };
-      await client.query({ text: 'COMMIT' });
-      return result;
-    } catch (e) {
-      await client.query({ text: 'ROLLBACK' }).catch((rollbackError: unknown) => { broken = rollbackError as Error; });
-      throw toStoreError(e);
-    } finally {
-      client.release(broken);
-    }
+      if (Number(rows[0]?.n ?? 0) >= maxPerTenant) return { created: false, limitReached: true };
+      return (await client.query(insert)).rowCount === 1 ? { created: true } : { created: false };
+    });
   }
 
   async getSubscription(tenant: string, id: string): Promise<SubscriptionRecord | null> {

@@ -100,6 +100,25 @@ export class TenantPool {
   }
 
   /**
+   * One transaction under `scope`: BEGIN, `work`, COMMIT. On any failure it is rolled back and the connection
+   * destroyed rather than reused (its state is in doubt), and the error is the store's.
+   */
+  async transaction<T>(scope: RowScope, work: (client: PgClient) => Promise<T>): Promise<T> {
+    const client = await this.connect(scope);
+    try {
+      await client.query({ text: 'BEGIN' });
+      const result = await work(client);
+      await client.query({ text: 'COMMIT' });
+      client.release();
+      return result;
+    } catch (e) {
+      await client.query({ text: 'ROLLBACK' }).catch(() => undefined);
+      client.release(e instanceof Error ? e : new Error(String(e)));
+      throw toStoreError(e);
+    }
+  }
+
+  /**
    * A connection as the connecting user (the schema's owner), for migrations. It is destroyed afterwards, so
    * no connection that ran as the owner ever serves an application query.
    */
