@@ -140,12 +140,12 @@ export interface SubscriptionStore {
    * Dropped when the subscription (of `record.tenant`) no longer exists: an attempt may end after a delete.
    */
   recordDelivery(record: DeliveryRecord): Promise<void>;
-  /** Newest first (by id, UUIDv7). */
   /**
    * Every attempt recorded for the subscription since it was created, on any node, and how many of them did not deliver
    * (outcome other than `delivered`): kept when old delivery records are pruned. Null for an unknown subscription.
    */
   deliveryCounts(tenant: string, subscriptionId: string): Promise<{ attempts: number; failures: number } | null>;
+  /** Newest first (by id, UUIDv7). */
   listDeliveries(tenant: string, subscriptionId: string, limit: number): Promise<DeliveryRecord[]>;
 
   /** Dropped, like a delivery record, when the subscription no longer exists. */

@@ -158,18 +158,11 @@ export class SqliteSubscriptionStatements {
 
   /** Count and insert in one IMMEDIATE transaction: another process's create cannot slip in between. */
   createSubscription(record: SubscriptionRecord, options: { maxPerTenant?: number } = {}): SubscriptionCreated {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      let result: SubscriptionCreated;
+    return this.#transaction((): SubscriptionCreated => {
       const { n: count } = this.#statements.get<{ n: number }>(SQL.countOfTenant).get(record.tenant) as { n: number };
-      if (options.maxPerTenant !== undefined && count >= options.maxPerTenant) result = { created: false, limitReached: true };
-      else result = this.#statements.get(SQL.insert).run(...rowValues(record)).changes === 1 ? { created: true } : { created: false };
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      throw error;
-    }
+      if (options.maxPerTenant !== undefined && count >= options.maxPerTenant) return { created: false, limitReached: true };
+      return this.#statements.get(SQL.insert).run(...rowValues(record)).changes === 1 ? { created: true } : { created: false };
+    });
   }
 
   getSubscription(tenant: string, id: string): SubscriptionRecord | null {
