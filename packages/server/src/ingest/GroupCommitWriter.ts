@@ -166,9 +166,9 @@ export class GroupCommitWriter {
   /** Hands the store commits while it has room for them; called again whenever a commit ends. */
   #pump(): void {
     while (this.#queue.length > 0 && this.#commitsInFlight < this.#maxInFlight) {
-      const group = this.#take();
+      const { group, events } = this.#take();
       this.#commitsInFlight += 1;
-      void this.#commit(group).then(() => {
+      void this.#commit(group, events).then(() => {
         this.#commitsInFlight -= 1;
         this.#pump();
         if (this.#idle()) for (const resolve of this.#idleWaiters.splice(0)) resolve();
@@ -176,7 +176,7 @@ export class GroupCommitWriter {
     }
   }
 
-  #take(): Pending[] {
+  #take(): { group: Pending[]; events: number } {
     const group: Pending[] = [];
     let events = 0;
     while (this.#queue.length > 0) {
@@ -190,12 +190,11 @@ export class GroupCommitWriter {
     this.#queuedEvents -= events;
     this.#inFlightEvents += events;
     this.#observer.onQueueDepth?.(this.#queuedEvents);
-    return group;
+    return { group, events };
   }
 
-  /** Never rejects: a failed commit is reported to its requests. */
-  async #commit(group: Pending[]): Promise<void> {
-    const events = group.reduce((sum, p) => sum + p.batch.events.length, 0);
+  /** `events`: how many the group holds. Never rejects: a failed commit is reported to its requests. */
+  async #commit(group: Pending[], events: number): Promise<void> {
     const started = this.#now();
     const startedHr = process.hrtime.bigint();
     try {

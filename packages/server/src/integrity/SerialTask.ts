@@ -93,9 +93,8 @@ export class SerialTask {
       // Wakes from the same turn (a burst of commits), or until the interval has passed, share this run.
       await nextTurn();
       // Timers may fire a little early by this clock: wait again until the interval has really passed.
-      for (let wait = this.#lastStartedAt + this.#minIntervalMs - performance.now(); wait > 0; wait = this.#lastStartedAt + this.#minIntervalMs - performance.now()) {
-        await sleep(Math.ceil(wait), undefined, { ref: false });
-      }
+      const wait = (): number => this.#lastStartedAt + this.#minIntervalMs - performance.now();
+      while (wait() > 0) await sleep(Math.ceil(wait()), undefined, { ref: false });
       this.#again = false;
       if (this.#closed) return;
       this.#lastStartedAt = performance.now();
