@@ -68,10 +68,7 @@ interface SubState {
   /** The highest head announced for its tenant (so a signal during a pass is not lost). */
   signalledHead: number;
   running: Promise<void> | null;
-  attempts: number;
-  failures: number;
   lastDeliveredAt: string | null;
-  lastError: string | null;
   endpoint: string | null;
   /** Consecutive store errors (the wait before trying again grows with them). */
   storeErrors: number;
@@ -107,8 +104,8 @@ export class DeliveryWorker implements DeliveryService {
   readonly #leases = new Set<string>();
   /** Subscriptions leased by another node: not tried again before this time. */
   readonly #leasedElsewhere = new Map<string, number>();
-  /** Attempts/failures counted on this node, kept across a subscription leaving and coming back. */
-  readonly #counters = new Map<string, { attempts: number; failures: number; lastDeliveredAt: string | null; lastError: string | null }>();
+  /** The last delivery this node made of each subscription, kept across a subscription leaving and coming back. */
+  readonly #lastDelivered = new Map<string, string | null>();
   #inFlight = 0;
   #stopped = false;
   #started = false;
@@ -252,7 +249,6 @@ export class DeliveryWorker implements DeliveryService {
   }
 
   #newState(record: SubscriptionRecord, now: number): SubState {
-    const counters = this.#counters.get(record.id);
     return {
       id: record.id,
       tenant: record.tenant,
@@ -262,10 +258,7 @@ export class DeliveryWorker implements DeliveryService {
       checkedHead: -1,
       signalledHead: 0,
       running: null,
-      attempts: counters?.attempts ?? 0,
-      failures: counters?.failures ?? 0,
-      lastDeliveredAt: counters?.lastDeliveredAt ?? null,
-      lastError: counters?.lastError ?? null,
+      lastDeliveredAt: this.#lastDelivered.get(record.id) ?? null,
       endpoint: null,
       storeErrors: 0,
     };
@@ -273,7 +266,7 @@ export class DeliveryWorker implements DeliveryService {
 
   async #forget(s: SubState): Promise<void> {
     this.#states.delete(s.id);
-    this.#counters.set(s.id, { attempts: s.attempts, failures: s.failures, lastDeliveredAt: s.lastDeliveredAt, lastError: s.lastError });
+    this.#lastDelivered.set(s.id, s.lastDeliveredAt);
     this.#observer.forget?.(s.id);
     if (this.#leases.delete(s.id)) {
       try {
@@ -562,11 +555,6 @@ export class DeliveryWorker implements DeliveryService {
     }
     const durationMs = Math.round(performance.now() - started);
     const now = this.#clock();
-    s.attempts += 1;
-    if (!result.ok) {
-      s.failures += 1;
-      s.lastError = result.error;
-    }
 
     let outcome: DeliveryOutcome;
     let changes: SubscriptionChanges;
@@ -576,7 +564,6 @@ export class DeliveryWorker implements DeliveryService {
       outcome = 'delivered';
       changes = { cursor: pending.toPosition, pending: null };
       s.lastDeliveredAt = iso(now);
-      s.lastError = null;
       s.dueAt = now;
     } else if (result.kind === 'gone') {
       outcome = 'gone';
@@ -727,7 +714,8 @@ export class DeliveryWorker implements DeliveryService {
   async stats(subscription: SubscriptionRecord): Promise<SubscriptionStats> {
     const head = await this.#store.headPosition(subscription.tenant);
     const { positions, seconds } = await this.#lag(subscription, head);
-    const local = this.#states.get(subscription.id) ?? this.#counters.get(subscription.id);
+    const state = this.#states.get(subscription.id);
+    const localLastDelivered = state !== undefined ? state.lastDeliveredAt : (this.#lastDelivered.get(subscription.id) ?? null);
     const deadLetters = await this.#subs.listDeadLetters(subscription.tenant, subscription.id, 10_000);
     const counts = await this.#subs.deliveryCounts(subscription.tenant, subscription.id);
     // Any node may have delivered it: the kept attempts tell the last success and failure.
@@ -746,7 +734,7 @@ export class DeliveryWorker implements DeliveryService {
       failures: counts?.failures ?? 0,
       deadLetters: deadLetters.length,
       breaker: endpoint === null ? 'closed' : (this.#breakers.get(endpoint)?.state ?? 'closed'),
-      lastDeliveredAt: lastDelivered?.at ?? local?.lastDeliveredAt ?? null,
+      lastDeliveredAt: lastDelivered?.at ?? localLastDelivered,
       lastError: newest !== undefined && newest.outcome !== 'delivered' ? newest.error : (subscription.pending?.lastError ?? null),
     };
   }
