@@ -18,14 +18,19 @@ const isAsciiAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 &&
 const isUpper = (c: number): boolean => c >= 65 && c <= 90;
 const isLower = (c: number): boolean => c >= 97 && c <= 122;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/**
+ * Separates the words of a key: ASCII punctuation and spaces, and Unicode white space too — `api\u00a0key` (a
+ * no-break space) is as much an API key as `api key`, and must not slip past the masking by its spelling.
+ */
+const isSeparator = (c: number): boolean => (c < 128 ? !isAsciiAlnum(c) : /\s/.test(String.fromCharCode(c)));
 
-/** Lowercase, without ASCII separators: `X-API_Key` → `xapikey`, `apiKey` → `apikey`. */
+/** Lowercase, without separators: `X-API_Key` → `xapikey`, `apiKey` → `apikey`. */
 export function normaliseKey(key: string): string {
   let out = '';
   let start = 0;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    if (c < 128 && !isAsciiAlnum(c)) {
+    if (isSeparator(c)) {
       out += key.slice(start, i);
       start = i + 1;
     }
@@ -39,7 +44,7 @@ export function splitKeyWords(key: string): string[] {
   let start = -1;
   for (let i = 0; i <= key.length; i++) {
     const c = i < key.length ? key.charCodeAt(i) : 32;
-    const separator = c < 128 && !isAsciiAlnum(c);
+    const separator = isSeparator(c);
     if (start >= 0) {
       const p = key.charCodeAt(i - 1);
       const boundary = separator

@@ -48,6 +48,8 @@ describe('compileMasking: built-in sensitive keys', () => {
     'private_key', 'privateKey', 'PRIVATE-KEY', 'client secret',
     'credit_card', 'creditCard', 'credit-card-number', 'card_number', 'cardNumber',
     'ssn', 'SSN', 'user_ssn', 'userSSN', 'SSNLast4', 'ssn-number',
+    // Unicode white space separates words as ASCII space does (found by the ingest fuzz test, seed 452009).
+    'api\u00a0_key', 'api\u00a0key', 'client\u2003secret', 'ssn\u3000number',
   ])('masks the key %s', (key) => {
     const r = maskData({ [key]: 'sensitive-value-1234' });
     expect(r.event.data?.[key]).toBe('••••••••1234');
