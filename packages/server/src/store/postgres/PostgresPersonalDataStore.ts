@@ -45,10 +45,15 @@ export class PostgresPersonalDataStore implements PersonalDataStore {
   }
 
   async subjectKeysOrCreate(tenant: string, candidates: ReadonlyMap<string, Uint8Array>): Promise<Map<string, Uint8Array | null>> {
+    // Offered in one order, whoever offers: an insert waits for any other transaction holding one of its new
+    // subjects, so two offers naming the same subjects in opposite orders would each wait for the other (a deadlock
+    // PostgreSQL breaks after a second by failing one of them).
     const subjects = [...candidates.keys()];
     if (subjects.length === 0) return new Map();
     const t = columnText(tenant);
-    await this.#pool.query(t, run(this.#sql.offerMany, [t, subjects.map(columnText), subjects.map((s) => Buffer.from(candidates.get(s)!))]));
+    const offered = subjects.map((s) => ({ column: columnText(s), key: Buffer.from(candidates.get(s)!) }))
+      .sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : 0));
+    await this.#pool.query(t, run(this.#sql.offerMany, [t, offered.map((o) => o.column), offered.map((o) => o.key)]));
     const stored = await this.subjectKeys(tenant, subjects);
     return new Map(subjects.map((subject) => [subject, stored.get(subject) ?? null]));
   }
