@@ -10,6 +10,7 @@ import { PostgresIntegrityStore } from './PostgresIntegrityStore.ts';
 import { PostgresPersonalDataStore } from './PostgresPersonalDataStore.ts';
 import { PostgresRetentionStore } from './PostgresRetentionStore.ts';
 import { PostgresSubscriptionStore } from './PostgresSubscriptionStore.ts';
+import { PlannerStatistics } from './PlannerStatistics.ts';
 import { NO_TENANT, TenantPool } from './TenantPool.ts';
 import { appendBatches } from './appendBatches.ts';
 import { appendStatements, type AppendStatements } from './appendSql.ts';
@@ -40,6 +41,7 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   readonly subscriptions: PostgresSubscriptionStore;
   readonly retention: PostgresRetentionStore;
   readonly #byId: { any: Statement; tenant: Statement; head: Statement };
+  readonly statistics: PlannerStatistics;
   #closed: Promise<void> | undefined;
 
   constructor(pool: PgPool, schema: string) {
@@ -53,6 +55,7 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
     this.#personal = new PostgresPersonalDataStore(this.#pool, this.#t);
     this.subscriptions = new PostgresSubscriptionStore(this.#pool, this.#t);
     this.retention = new PostgresRetentionStore(this.#pool, this.#t);
+    this.statistics = new PlannerStatistics(this.#pool, this.#t);
     this.#byId = {
       any: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1`),
       tenant: statement(`SELECT body FROM ${this.#t.events} WHERE id = $1 AND tenant = $2`),
@@ -69,8 +72,10 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
     }
   }
 
-  append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
-    return appendBatches(this.#pool, this.#append, batches);
+  async append(batches: readonly AppendBatch[]): Promise<AppendOutcome[]> {
+    const outcomes = await appendBatches(this.#pool, this.#append, batches);
+    this.statistics.appended(batches.reduce((n, b) => n + b.events.length, 0));
+    return outcomes;
   }
 
   async readStream(tenant: string, stream: string, options: StreamReadOptions): Promise<StreamPage> {
@@ -113,7 +118,7 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.#pool.end();
+    this.#closed ??= this.statistics.settled().then(() => this.#pool.end());
     return this.#closed;
   }
 

@@ -4,6 +4,7 @@ import { ROW_SECURITY_MIGRATION } from './rowSecurityMigration.ts';
 import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
 import { RETENTION_MIGRATION } from './retentionMigration.ts';
+import { ENTITY_INDEX_MIGRATION } from './entityIndexMigration.ts';
 import { DEAD_LETTER_ATTEMPTS_MIGRATION, DELIVERY_COUNTS_MIGRATION, SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
 
 /**
@@ -184,4 +185,5 @@ export const MIGRATIONS: readonly Migration[] = [
   SUBSCRIPTIONS_MIGRATION,
   DEAD_LETTER_ATTEMPTS_MIGRATION,
   DELIVERY_COUNTS_MIGRATION,
+  ENTITY_INDEX_MIGRATION,
 ];

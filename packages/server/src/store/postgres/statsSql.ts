@@ -4,6 +4,7 @@ import type { PgQueryConfig } from './PgPool.ts';
 import { filterConditions, Params } from './filterSql.ts';
 import type { TableNames } from './sqlNames.ts';
 import { columnText } from './eventColumns.ts';
+import { entityArms } from './entityArms.ts';
 
 const GROUP_KEYS: Record<StatsGroup, string> = {
   type: 'type',
@@ -22,9 +23,12 @@ export function statsSql(t: TableNames, tenant: TenantScope, q: StatsQuery): PgQ
   const bucket = q.interval === undefined
     ? 'NULL::text'
     : `to_char(date_trunc('${q.interval === 'hour' ? 'hour' : 'day'}', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  const text = `SELECT ${GROUP_KEYS[q.groupBy]} AS key, ${bucket} AS bucket, count(*) AS count FROM ${t.events}
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    GROUP BY 1, 2`;
+  // An entity filter counts the events of two indexes (entityArms.ts), which are disjoint: their union is the entity's.
+  const arms = entityArms(tenant, q, p);
+  const source = arms === undefined
+    ? `${t.events}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`
+    : `(${arms.map((arm) => `SELECT * FROM ${t.events} WHERE ${[...where, arm.condition].join(' AND ')}`).join(' UNION ALL ')}) e`;
+  const text = `SELECT ${GROUP_KEYS[q.groupBy]} AS key, ${bucket} AS bucket, count(*) AS count FROM ${source} GROUP BY 1, 2`;
   return { text, values: p.values };
 }
 
