@@ -8,6 +8,8 @@ import type { EventStore, AccessStore, IntegrityStore, PersonalDataStore, Retent
 export interface VellumStore extends EventStore, AccessStore, IntegrityStore, PersonalDataStore {
   /** Brings the schema up to date; safe to run on every start. */
   migrate(): unknown;
+  /** Settings of the underlying database that will hurt, each as a sentence for the operator's log (none: []). */
+  settingWarnings?(): Promise<string[]>;
   readonly subscriptions: SubscriptionStore;
   readonly retention: RetentionStore;
 }

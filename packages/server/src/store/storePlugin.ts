@@ -21,6 +21,8 @@ export const storePlugin = sharedPlugin<StorePluginOptions>('vellum-store', asyn
     await opened.close();
     throw err;
   }
+  // Said once at start, where an operator reads; a store that cannot tell (or fails to) says nothing.
+  for (const warning of (await opened.settingWarnings?.().catch(() => [])) ?? []) app.log.warn(warning);
   app.decorate('store', opened);
   app.addHook('onClose', async () => {
     await opened.close();

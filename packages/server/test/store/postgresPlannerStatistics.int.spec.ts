@@ -51,4 +51,12 @@ describe.skipIf(!pg)('PostgreSQL planner statistics', () => {
     expect(store.statistics.analyzed).toBeGreaterThanOrEqual(1);
     expect(await lastAnalyzed(url, store)).not.toBeNull();
   });
+
+  it('warns at start when autovacuum is off, and only then', async () => {
+    store = await openTestStore(url, 'stats');
+    const [{ setting } = { setting: '' }] = await sql<{ setting: string }>(url, `SELECT setting FROM pg_settings WHERE name = 'autovacuum'`);
+    const warnings = await store.settingWarnings();
+    if (setting === 'off') expect(warnings).toEqual([expect.stringContaining('autovacuum off')]);
+    else expect(warnings).toEqual([]);
+  });
 });

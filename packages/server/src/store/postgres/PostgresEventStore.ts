@@ -106,6 +106,14 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
     return Number(row?.position ?? 0);
   }
 
+  async settingWarnings(): Promise<string[]> {
+    const rows = await this.#pool.rows<{ setting: string }>(NO_TENANT, { text: `SELECT setting FROM pg_settings WHERE name = 'autovacuum'` });
+    return rows[0]?.setting === 'off'
+      ? ['PostgreSQL runs with autovacuum off: Vellum analyzes its events table itself as it grows, but the visibility map is never '
+        + 'refreshed, so appends and reads slow down as the store grows. Turn autovacuum on (docs/postgres.md).']
+      : [];
+  }
+
   /** Ready means: a connection as the application role answers (so a missing role is "not ready" too). */
   async ping(): Promise<void> {
     try {
