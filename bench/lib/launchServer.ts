@@ -3,11 +3,13 @@
  * would, waits for its `vellum listening on http://HOST:PORT` line, and samples its RSS while it runs.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleRss, type RssSampler } from './sampleRss.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(REPO_ROOT, 'bin/vellum.mjs');
 
 export interface LaunchedServer {
   url: string;
@@ -38,10 +40,21 @@ function serverNodeArgs(): string[] {
   return (process.env.VELLUM_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 }
 
+/**
+ * The Node flags on bin/vellum.mjs's `#!/usr/bin/env -S node …` line, which `npx vellum serve` runs with (the heap
+ * cap): the server is measured as operators start it. VELLUM_BENCH_SERVER_NODE_ARGS come after, so they can override.
+ */
+function shebangNodeArgs(): string[] {
+  const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
+  const flags = /^#!\/usr\/bin\/env -S node(?<flags>( \S+)*)\s*$/.exec(first)?.groups?.['flags'];
+  if (flags === undefined) throw new Error(`bin/vellum.mjs: unexpected first line ${JSON.stringify(first)} (expected "#!/usr/bin/env -S node [flags]")`);
+  return flags.split(' ').filter((a) => a !== '');
+}
+
 export async function launchServer(options: LaunchOptions): Promise<LaunchedServer> {
   const args = options.echo
     ? ['--import', 'tsx', path.join(REPO_ROOT, 'bench/lib/echoServer.ts'), '--port', '0']
-    : [...serverNodeArgs(), path.join(REPO_ROOT, 'bin/vellum.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
+    : [...shebangNodeArgs(), ...serverNodeArgs(), BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Request logging off by default (an operator's choice, not the ingest path); VELLUM_LOG_LEVEL=info measures it.
