@@ -23,6 +23,7 @@ export const ERRORS = {
   OVERLOADED: { status: 503, message: 'The server is at capacity; retry after the indicated delay.' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry against another node or later.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The event store cannot be reached; retry later.' },
+  ARCHIVE_FAILED: { status: 500, message: 'The retention archive could not be written; nothing was pruned.' },
   INVALID_CONFIG: { status: 500, message: 'The configuration is not valid.' },
   INTERNAL: { status: 500, message: 'An unexpected error occurred; it has been logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;

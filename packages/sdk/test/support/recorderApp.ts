@@ -12,7 +12,9 @@ try {
   const client = createClient({ url, apiKey: key, outbox, batchSize: 20, flushIntervalMs: 0, retry: { baseMs: 20, maxMs: 200 } });
   if (hold === 'hold') {
     process.stdout.write('open\n');
-    setInterval(() => undefined, 1000);
+    // The timer keeps the client reachable: once nothing refers to it, a garbage collection may finalize its
+    // outbox connection, which releases the file lock this process is meant to hold (a CI run saw that once).
+    setInterval(() => client, 1000);
   } else {
     for (let i = Number(fromArg); i < Number(toArg); i++) {
       await client.record({ type: 'crash.recorded', actor: { type: 'app', id: 'recorder' }, data: { run, i } });

@@ -1,3 +1,4 @@
+import { isVellumError, VellumError } from '@vellum/core';
 import type { PruneRecord, RetentionPolicy } from '@vellum/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { VellumStore } from '../store/VellumStore.ts';
@@ -67,7 +68,7 @@ export class RetentionService {
       let archive: string | null = null;
       if (policy.archive) {
         const previous = plan.from === 0 ? [] : ((await store.retention.lastPrune(tenant))?.frontier ?? []);
-        archive = (await writeArchive(store, plan, previous, this.#options.archiveDir, this.#options.key)).events;
+        archive = (await this.#writeArchive(plan, previous)).events;
       }
       const record = await store.retention.prune(plan.from, pruneRecordOf(plan, archive, new Date(now()).toISOString()));
       if (record === null) {
@@ -84,6 +85,24 @@ export class RetentionService {
       throw error;
     } finally {
       this.#running.delete(tenant);
+    }
+  }
+
+  /**
+   * The archive, or ARCHIVE_FAILED saying where and why (a full disk, a directory that is not one, no permission):
+   * the operator must fix the node's retention.archiveDir, and should not have to dig the cause out of a 500.
+   */
+  async #writeArchive(plan: Parameters<typeof writeArchive>[1], previous: Parameters<typeof writeArchive>[2]): Promise<{ events: string }> {
+    const { store, archiveDir, key } = this.#options;
+    try {
+      return await writeArchive(store, plan, previous, archiveDir, key);
+    } catch (error) {
+      if (isVellumError(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new VellumError('ARCHIVE_FAILED', {
+        message: `The retention archive of tenant ${plan.tenant} could not be written under ${archiveDir}: ${reason}. Nothing was pruned; fix the directory (retention.archiveDir) and run again.`,
+        cause: error,
+      });
     }
   }
 

@@ -47,7 +47,10 @@ describe('retention on the memory store', () => {
       await t.app.inject({ method: 'PUT', url: '/v1/retention', headers: admin(), payload: { keepDays: 5, archive: true } });
       const run = await t.app.inject({ method: 'POST', url: '/v1/retention/run', headers: admin(), payload: {} });
       expect(run.statusCode).toBe(500);
-      expect(run.json().error.code).toBe('INTERNAL');
+      expect(run.json().error.code).toBe('ARCHIVE_FAILED');
+      // Says where and why, so the operator knows what to fix.
+      expect(run.json().error.message).toContain(blocker);
+      expect(run.json().error.message).toMatch(/ENOTDIR|EEXIST|not a directory/i);
       expect(await t.store.retention.lastPrune('default')).toBeNull();
       expect((await t.app.inject({ method: 'GET', url: `/v1/events/${old[0]!.id}`, headers: admin() })).statusCode).toBe(200);
       expect(existsSync(path.join(blocker, 'default'))).toBe(false);
