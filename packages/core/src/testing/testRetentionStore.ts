@@ -113,6 +113,24 @@ export function testRetentionStore(name: string, factory: RetentionStoreFactory)
       expect(next?.position).toBe(41);
     });
 
+    it('keeps the version of a stream the prune emptied: appends go on from it, never from 1 again', async () => {
+      // Versions 1-3 of "gone" fall inside the pruned prefix; a reader who saw version 3 must never see another one.
+      const gone = await appendCommitted(store(), 'acme', ['a', 'b', 'c'].map((n) => prepare({ tenant: 'acme', stream: 'gone', data: { n } })));
+      await appendCommitted(store(), 'acme', [prepare({ tenant: 'acme', stream: 'kept' })]);
+      expect(gone.map((r) => r.streamVersion)).toStrictEqual([1, 2, 3]);
+      await store().retention.prune(0, record('acme', 3));
+
+      const emptied = await store().readStream('acme', 'gone', { direction: 'backward', limit: 10 });
+      expect(emptied).toStrictEqual({ stream: 'gone', version: 3, events: [] });
+      const stale = await store().append([{ tenant: 'acme', events: [prepare({ tenant: 'acme', stream: 'gone', expectedVersion: 0 })] }]);
+      expect(stale[0]?.status).toBe('rejected');
+      const [next] = await appendCommitted(store(), 'acme', [prepare({ tenant: 'acme', stream: 'gone', expectedVersion: 3 })]);
+      expect(next?.streamVersion).toBe(4);
+      const trail = await store().readStream('acme', 'gone', { direction: 'forward', limit: 10 });
+      expect(trail.version).toBe(4);
+      expect(trail.events.map((e) => e.streamVersion)).toStrictEqual([4]);
+    });
+
     it('prunes further from the previous prune point and records each prune', async () => {
       await fill('acme', 70);
       expect((await store().retention.prune(0, record('acme', 16)))?.eventsRemoved).toBe(16);

@@ -3,11 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendCommitted, createPreparedFactory, integrateLeaves, testIntegrityStore, type TreeAdvance } from '@vellum/core/testing';
-import { appendBatches, prepareAppendStatements } from '../../src/store/sqlite/appendBatches.ts';
 import { MIGRATIONS, openSqliteStore, type SqliteEventStore } from '../../src/store/sqlite/index.ts';
 import { migrate } from '../../src/store/sqlite/schema/migrations.ts';
 import type { SqliteConnection } from '../../src/store/sqlite/SqliteConnection.ts';
-import { preparedEvent, tempDir } from './sqliteTestSupport.ts';
+import { appendToOlderSchema, preparedEvent, tempDir } from './sqliteTestSupport.ts';
 import { memoryStoreFactory, sqliteStoreFactory } from './storeFactories.ts';
 
 testIntegrityStore('memory store', memoryStoreFactory);
@@ -121,7 +120,7 @@ describe('SQLite IntegrityStore', () => {
     const hashes: string[] = [];
     try {
       expect(migrate(db, MIGRATIONS.filter((m) => m.version <= 3)).current).toBe(3);
-      const outcomes = appendBatches(db, prepareAppendStatements(db), [
+      const outcomes = appendToOlderSchema(db, [
         { tenant: 'acme', events: [preparedEvent('acme'), preparedEvent('acme')] },
         { tenant: 'globex', events: [preparedEvent('globex')] },
       ], Date.now());

@@ -133,7 +133,7 @@ describe.skipIf(!pg)('PostgreSQL store query plans', () => {
   it('plans the locks and lookups at the start of a commit as index scans', async () => {
     const q = run(appendStatements(t).lockHeads, [['bench'], ['bench'], ['Policy:7'], ['bench'], ['k-7'], ['bench'], ['r']]);
     const nodes = (await explainNested(q)).join(' | ');
-    for (const index of ['tenant_heads_pkey', 'events_stream', 'events_idempotency', 'request_keys_pkey']) expect(nodes).toContain(`on ${index}`);
+    for (const index of ['tenant_heads_pkey', 'events_stream', 'stream_floors_pkey', 'events_idempotency', 'request_keys_pkey']) expect(nodes).toContain(`on ${index}`);
     expect(nodes).not.toMatch(/Seq Scan/);
   });
 

@@ -138,11 +138,12 @@ describe.skipIf(!pg)('PostgreSQL row-level security', () => {
     expect(tables.every((r) => r.owner !== appRole)).toBe(true);
     // The integrity tables of migration 7 are tenant tables too; postgresIntegrityStore.int.spec.ts covers their policies.
     // So are migration 8's subject_keys (test/personal covers it), migration 9's retention tables (test/retention)
-    // and migration 10's subscription tables (subscriptionStorePostgres.int.spec.ts), with migration 12's delivery counts.
+    // and migration 10's subscription tables (subscriptionStorePostgres.int.spec.ts), with migration 12's delivery counts,
+    // and migration 14's stream floors (the retention contract).
     const tenantTables = [
       ...TENANT_TABLES.map(([table]) => table), 'merkle_trees', 'merkle_nodes', 'checkpoints', 'subject_keys',
       'retention_policies', 'retention_runs', 'subscriptions', 'subscription_leases', 'deliveries', 'dead_letters',
-      'subscription_counts',
+      'subscription_counts', 'stream_floors',
     ];
     expect(tables.filter((r) => r.rls && r.forced).map((r) => r.relname).sort()).toEqual(tenantTables.sort());
   });

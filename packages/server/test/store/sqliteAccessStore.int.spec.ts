@@ -4,12 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyRecord } from '@vellum/core';
 import { generateApiKey, keyPrefix } from '../../src/auth/generateApiKey.ts';
 import { hashApiKey } from '../../src/auth/hashApiKey.ts';
-import { appendBatches, prepareAppendStatements } from '../../src/store/sqlite/appendBatches.ts';
 import { openSqliteStore, MIGRATIONS, type SqliteEventStore } from '../../src/store/sqlite/index.ts';
 import { migrate } from '../../src/store/sqlite/schema/migrations.ts';
 import type { SqliteConnection } from '../../src/store/sqlite/SqliteConnection.ts';
 import { makeTestApp } from '../support/testApp.ts';
-import { preparedEvent, tempDir } from './sqliteTestSupport.ts';
+import { appendToOlderSchema, preparedEvent, tempDir } from './sqliteTestSupport.ts';
 
 /** What the AccessStore contract cannot say about SQLite: upgrades, transactions, readonly files, two connections. */
 
@@ -65,7 +64,7 @@ describe('SQLite AccessStore', () => {
         insertKey.run('key-admin', 'default', 'bootstrap', keyPrefix(apiKey), hashApiKey(apiKey), '["admin"]', keyCreatedAt, null, null);
         insertKey.run('key-acme', 'acme', 'ci', 'vk_zzzz', hashApiKey('other'), '["events:read"]', '2026-10-02T00:00:00.000Z', null, null);
         const events = [preparedEvent('globex', {}, firstEventAt), preparedEvent('globex', {}, firstEventAt + 1000)];
-        const [outcome] = appendBatches(db, prepareAppendStatements(db), [{ tenant: 'globex', events }], firstEventAt);
+        const [outcome] = appendToOlderSchema(db, [{ tenant: 'globex', events }], firstEventAt);
         expect(outcome?.status).toBe('committed');
       } finally {
         db.close();

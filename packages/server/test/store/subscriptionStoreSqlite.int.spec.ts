@@ -3,12 +3,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DELIVERIES_KEPT, uuidv7, type DeliveryRecord, type SubscriptionRecord } from '@vellum/core';
 import { aSubscription } from '@vellum/core/testing';
-import { appendBatches, prepareAppendStatements } from '../../src/store/sqlite/appendBatches.ts';
 import { MIGRATIONS, openSqliteStore, type SqliteEventStore } from '../../src/store/sqlite/index.ts';
 import { migrate } from '../../src/store/sqlite/schema/migrations.ts';
 import type { SqliteConnection } from '../../src/store/sqlite/SqliteConnection.ts';
 import { PRUNE_EVERY } from '../../src/store/sqlite/subscriptionStatements.ts';
-import { preparedEvent, tempDir } from './sqliteTestSupport.ts';
+import { appendToOlderSchema, preparedEvent, tempDir } from './sqliteTestSupport.ts';
 
 let ms = Date.parse('2026-12-03T08:00:00.000Z');
 function aDelivery(s: SubscriptionRecord, n: number): DeliveryRecord {
@@ -93,7 +92,7 @@ describe('SQLite SubscriptionStore', () => {
     const db = new Database(file) as unknown as SqliteConnection;
     try {
       expect(migrate(db, MIGRATIONS.filter((m) => m.version <= 6)).current).toBe(6);
-      appendBatches(db, prepareAppendStatements(db), [{ tenant: 'acme', events: [preparedEvent('acme'), preparedEvent('acme')] }], Date.now());
+      appendToOlderSchema(db, [{ tenant: 'acme', events: [preparedEvent('acme'), preparedEvent('acme')] }], Date.now());
     } finally {
       db.close();
     }

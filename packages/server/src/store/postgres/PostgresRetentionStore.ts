@@ -110,6 +110,13 @@ export class PostgresRetentionStore implements RetentionStore {
             await client.query({ text: 'ROLLBACK' });
             return null;
           }
+          // Each pruned stream's last pruned version first, so a stream the prune empties keeps its version (migration 14).
+          await client.query({
+            text: `INSERT INTO ${t.streamFloors} (tenant, stream, version)
+              SELECT tenant, stream, max(stream_version) FROM ${t.events} WHERE tenant = $1 AND position <= $2::bigint GROUP BY tenant, stream
+              ON CONFLICT (tenant, stream) DO UPDATE SET version = greatest(${t.streamFloors}.version, excluded.version)`,
+            values: [tenant, prunedThrough],
+          });
           const deleted = await client.query({ text: `DELETE FROM ${t.events} WHERE tenant = $1 AND position <= $2::bigint`, values: [tenant, prunedThrough] });
           const eventsRemoved = deleted.rowCount ?? 0;
           await client.query({

@@ -5,7 +5,8 @@ import type { TableNames } from './sqlNames.ts';
 import { columnText } from './eventColumns.ts';
 
 /**
- * A stream page and the stream's head in one statement (one snapshot: the version always matches the events).
+ * A stream page and the stream's head in one statement (one snapshot: the version always matches the events). A
+ * stream that retention emptied has the version the prune left it at (migration 14).
  * Prepared: the plan is the same for every call, an index range scan on (tenant, stream, stream_version).
  */
 export interface StreamStatements {
@@ -17,7 +18,9 @@ export interface StreamStatements {
 export function streamStatements(t: TableNames): StreamStatements {
   const page = (condition: string, order: 'ASC' | 'DESC', limit: string) => statement(`
     SELECT h.version, e.body FROM
-      (SELECT coalesce(max(stream_version), 0) AS version FROM ${t.events} WHERE tenant = $1 AND stream = $2) h
+      (SELECT coalesce(max(stream_version),
+        (SELECT f.version FROM ${t.streamFloors} f WHERE f.tenant = $1 AND f.stream = $2), 0) AS version
+        FROM ${t.events} WHERE tenant = $1 AND stream = $2) h
       LEFT JOIN LATERAL (
         SELECT body, stream_version FROM ${t.events} WHERE tenant = $1 AND stream = $2${condition}
         ORDER BY stream_version ${order} LIMIT ${limit}

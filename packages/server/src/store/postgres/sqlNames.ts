@@ -31,6 +31,7 @@ export interface TableNames {
   subscriptionCounts: string;
   retentionPolicies: string;
   retentionRuns: string;
+  streamFloors: string;
   migrations: string;
 }
 
@@ -56,6 +57,7 @@ export function tableNames(schema: string): TableNames {
     subscriptionCounts: `${s}.subscription_counts`,
     retentionPolicies: `${s}.retention_policies`,
     retentionRuns: `${s}.retention_runs`,
+    streamFloors: `${s}.stream_floors`,
     migrations: `${s}.schema_migrations`,
   };
 }

@@ -17,6 +17,10 @@ const SQL = {
   deleteTags: 'DELETE FROM event_tags WHERE tenant = ? AND position <= ?',
   deleteFields: 'DELETE FROM event_fields WHERE tenant = ? AND position <= ?',
   deleteEvents: 'DELETE FROM events WHERE tenant = ? AND position <= ?',
+  // Each pruned stream's last pruned version, so a stream the prune empties keeps its version (migration 9).
+  keepStreamVersions: `INSERT INTO stream_floors (tenant, stream, version)
+    SELECT tenant, stream, MAX(stream_version) FROM events WHERE tenant = ? AND position <= ? GROUP BY stream
+    ON CONFLICT (tenant, stream) DO UPDATE SET version = MAX(version, excluded.version)`,
   insertRun: `INSERT INTO retention_runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
 
@@ -99,6 +103,7 @@ export class SqliteRetentionStatements {
       this.#statements.get(SQL.insertPermit).run(tenant, prunedThrough);
       this.#statements.get(SQL.deleteTags).run(tenant, prunedThrough);
       this.#statements.get(SQL.deleteFields).run(tenant, prunedThrough);
+      this.#statements.get(SQL.keepStreamVersions).run(tenant, prunedThrough);
       const eventsRemoved = this.#statements.get(SQL.deleteEvents).run(tenant, prunedThrough).changes;
       this.#statements.get(SQL.deletePermit).run(tenant);
       const kept: PruneRecord = { ...record, eventsRemoved };

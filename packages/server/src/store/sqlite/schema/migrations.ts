@@ -3,6 +3,7 @@ import { INTEGRITY_MIGRATION } from './integrityMigration.ts';
 import { PERSONAL_DATA_MIGRATION } from './personalDataMigration.ts';
 import { RETENTION_MIGRATION } from './retentionMigration.ts';
 import { DELIVERY_COUNTS_MIGRATION, SUBSCRIPTIONS_MIGRATION } from './subscriptionsMigration.ts';
+import { STREAM_FLOORS_MIGRATION } from './streamFloorsMigration.ts';
 
 /**
  * Versioned schema migrations. A migration is never edited once released: a change is a new entry.
@@ -185,6 +186,7 @@ export const MIGRATIONS: readonly Migration[] = [
   RETENTION_MIGRATION,
   SUBSCRIPTIONS_MIGRATION,
   DELIVERY_COUNTS_MIGRATION,
+  STREAM_FLOORS_MIGRATION,
 ];
 
 /** The condition of the partial entity index, spelled as queries must spell it for the planner to use it. */
