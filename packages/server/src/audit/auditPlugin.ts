@@ -32,7 +32,10 @@ export const auditPlugin = sharedPlugin<Record<never, never>>('vellum-audit', as
       fingerprint: app.fingerprint,
       random,
     });
-    // The writer is decorated by the ingest plugin, registered after this one; it exists by the first request.
+    // Personal fields (the caller's IP, by default) are sealed as in any tenant: forgetting the acting key's subject
+    // in the system tenant erases them. The writer and the personal-data service are decorated by plugins registered
+    // after this one; both exist by the first request.
+    await app.personalData.sealBatch(batch);
     const outcome = await app.writer.submit(batch);
     if (outcome.status === 'rejected') throw outcome.error;
   };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StoredEvent } from '@vellum/core';
+import { isSealedValue, type StoredEvent } from '@vellum/core';
 import { anEvent, makeTestApp, type TestApp } from '../support/testApp.ts';
 
 /** Vellum records its own security events in the `system` tenant, readable with admin keys. */
@@ -70,6 +70,23 @@ describe('self-audit', () => {
     const exported = (await systemEvents()).find((e) => e.type === 'vellum.export.completed')!;
     expect(exported.data).toMatchObject({ route: '/v1/export', queryParameters: ['format', 'actorId'], status: 200 });
     expect(JSON.stringify(exported)).not.toContain('secret-actor-42');
+  });
+
+  it('seals the caller\'s IP like any personal field, and forgetting the acting key\'s subject erases it', async () => {
+    t = await makeTestApp();
+    const ip = '198.51.100.23';
+    await t.app.inject({ method: 'POST', url: '/v1/tenants', headers: t.auth(), payload: { id: 'acme' }, remoteAddress: ip });
+    const [created] = (await systemEvents()).filter((e) => e.type === 'vellum.tenant.created');
+    expect(created!.context!['ip']).toBe(ip);
+    const stored = await t.app.inject({ method: 'GET', url: `/v1/events/${created!.id}?form=stored`, headers: { ...t.auth(), 'vellum-tenant': 'system' } });
+    expect(isSealedValue(stored.json().context.ip)).toBe(true);
+    expect(stored.payload).not.toContain(ip);
+
+    const subject = `${created!.actor.type}:${created!.actor.id}`;
+    const forgot = await t.app.inject({ method: 'POST', url: `/v1/subjects/${encodeURIComponent(subject)}/forget`, headers: { ...t.auth(), 'vellum-tenant': 'system' }, payload: {} });
+    expect(forgot.statusCode).toBe(200);
+    const after = (await systemEvents()).find((e) => e.id === created!.id)!;
+    expect(after.context!['ip']).toBe('[erased]');
   });
 
   it('records reads made with viewer tokens, not those made with keys', async () => {
