@@ -1,4 +1,4 @@
-import { errorResponses } from '../http/commonSchemas.ts';
+import { errorResponses, errorSchema } from '../http/commonSchemas.ts';
 
 const policy = {
   type: 'object',
@@ -95,5 +95,6 @@ export const runRetentionSchema = {
       },
     },
     ...errorResponses(400, 401, 403, 404, 415),
+    500: { ...errorSchema, description: 'ARCHIVE_FAILED: the archive could not be written (the message names the directory and the reason); nothing was pruned.' },
   },
 } as const;
