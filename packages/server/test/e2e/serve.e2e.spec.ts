@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,4 +93,49 @@ describe('vellum serve (the real process)', () => {
     await expect(server.listening).rejects.toThrow(/exited with 1/);
     for (const p of ['/port', '/store', '/logLevel']) expect(server.stderr()).toContain(p);
   }, 30_000);
+
+  it('keeps serving, and stops on SIGTERM, when whoever read its output has gone away (stdout closed)', async () => {
+    // Before the fix, the "listening" line hit EPIPE as an uncaught exception, and pino's exit-time flush then retried
+    // the lost log line forever: the process neither served nor exited.
+    const port = await freePort();
+    const key = 'vk_1fUv9hXvxKaglzqY81iEyEgnXWnGz52W5X0s';
+    const child = spawn(process.execPath, [VELLUM_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--store', 'memory:'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, VELLUM_LOG_LEVEL: 'info', VELLUM_BOOTSTRAP_KEY: key },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    child.stdout.destroy(); // the reader is gone before the server writes a line
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let stopped: number | null | string = 'not stopped';
+    try {
+      let healthy = false;
+      for (let i = 0; i < 20 && !healthy; i++) {
+        healthy = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+        if (!healthy) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(healthy).toBe(true);
+      const posted = await fetch(`http://127.0.0.1:${port}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'e2e.unread', actor: { type: 'user', id: '1' } }),
+      });
+      expect(posted.status).toBe(201);
+    } finally {
+      child.kill('SIGTERM');
+      stopped = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running 10 s after SIGTERM'), 10_000))]);
+      if (stopped !== 0) child.kill('SIGKILL'); // never leave a wedged server behind
+    }
+    expect(stopped).toBe(0);
+  }, 60_000);
 });
+
+/** A port nothing listens on right now (the OS picks it; closed again before the server takes it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
