@@ -110,15 +110,17 @@ export class PostgresRetentionStore implements RetentionStore {
             await client.query({ text: 'ROLLBACK' });
             return null;
           }
-          // Each pruned stream's last pruned version first, so a stream the prune empties keeps its version (migration 14).
-          await client.query({
-            text: `INSERT INTO ${t.streamFloors} (tenant, stream, version)
-              SELECT tenant, stream, max(stream_version) FROM ${t.events} WHERE tenant = $1 AND position <= $2::bigint GROUP BY tenant, stream
-              ON CONFLICT (tenant, stream) DO UPDATE SET version = greatest(${t.streamFloors}.version, excluded.version)`,
+          // One pass over the pruned rows: delete them, and keep each pruned stream's last version from what the delete
+          // returns, so a stream the prune empties keeps its version (migration 14).
+          const deleted = await client.query<{ removed: string }>({
+            text: `WITH gone AS (DELETE FROM ${t.events} WHERE tenant = $1 AND position <= $2::bigint RETURNING stream, stream_version),
+              floors AS (INSERT INTO ${t.streamFloors} (tenant, stream, version)
+                SELECT $1::text, stream, max(stream_version) FROM gone GROUP BY stream
+                ON CONFLICT (tenant, stream) DO UPDATE SET version = greatest(${t.streamFloors}.version, excluded.version))
+              SELECT count(*) AS removed FROM gone`,
             values: [tenant, prunedThrough],
           });
-          const deleted = await client.query({ text: `DELETE FROM ${t.events} WHERE tenant = $1 AND position <= $2::bigint`, values: [tenant, prunedThrough] });
-          const eventsRemoved = deleted.rowCount ?? 0;
+          const eventsRemoved = Number(deleted.rows[0]?.removed ?? 0);
           await client.query({
             text: `INSERT INTO ${t.retentionRuns} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)`,
             values: [tenant, prunedThrough, JSON.stringify(record.frontier), record.checkpointSize, record.checkpointNote, record.archive, eventsRemoved, record.prunedAt],
