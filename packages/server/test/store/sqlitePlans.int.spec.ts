@@ -98,7 +98,7 @@ describe('SQLite query plans', () => {
   it('reads a stream in both directions, its version, a tenant head and an event by id from their indexes', () => {
     expect(plan(READ_SQL.streamBackward, ['acme', 'Order:1', 10, 50])).toMatch(/^SEARCH events USING INDEX events_stream_version \(tenant=\? AND stream=\? AND stream_version<\?\)$/);
     expect(plan(READ_SQL.streamForward, ['acme', 'Order:1', 1, 50])).toMatch(/^SEARCH events USING INDEX events_stream_version \(tenant=\? AND stream=\? AND stream_version>\?\)$/);
-    expect(plan(READ_SQL.streamVersion, ['acme', 'Order:1', 'acme', 'Order:1'])).toContain('COVERING INDEX events_stream_version');
+    expect(plan(READ_SQL.streamVersion, [{ tenant: 'acme', stream: 'Order:1' }])).toContain('COVERING INDEX events_stream_version');
     expect(plan(READ_SQL.headPosition, ['acme'])).toContain('COVERING INDEX events_tenant_position');
     expect(plan(READ_SQL.byIdInTenant, ['x', 'acme'])).toContain('INDEX events_id (id=?)');
     expect(plan(READ_SQL.byId, ['x'])).toContain('INDEX events_id (id=?)');

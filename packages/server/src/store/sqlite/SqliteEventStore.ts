@@ -76,7 +76,7 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
       // One read transaction, so the version and the events come from the same snapshot.
       this.#db.exec('BEGIN');
       try {
-        const version = this.#reads.get(READ_SQL.streamVersion).pluck().get(tenant, stream, tenant, stream) as number | null ?? 0;
+        const version = this.#reads.get(READ_SQL.streamVersion).pluck().get({ tenant, stream }) as number | null ?? 0;
         const rows = options.direction === 'forward'
           ? this.#bodies(READ_SQL.streamForward).all(tenant, stream, options.fromVersion ?? 1, options.limit)
           : this.#bodies(READ_SQL.streamBackward).all(tenant, stream, options.fromVersion ?? version, options.limit);

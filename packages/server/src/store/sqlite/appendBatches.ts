@@ -133,7 +133,7 @@ function appendOne(s: AppendStatements, batch: AppendBatch, head: number, nowMs:
         throw new VellumError('INTERNAL', { message: `event tenant ${event.tenant} differs from its batch's tenant ${tenant}` });
       }
       let version = versions.get(event.stream);
-      if (version === undefined) version = s.streamHead.get(tenant, event.stream, tenant, event.stream) ?? 0;
+      if (version === undefined) version = s.streamHead.get({ tenant, stream: event.stream }) ?? 0;
       if (prepared.expectedVersion !== undefined && prepared.expectedVersion !== version) {
         throw new VellumError('STREAM_VERSION_CONFLICT', {
           message: `Stream ${event.stream} is at version ${version}, not the expected ${prepared.expectedVersion}.`,
