@@ -2,7 +2,7 @@ import { isVellumError, VellumError } from '@vellum/core';
 import type { PruneRecord, RetentionPolicy } from '@vellum/core';
 import type { FastifyBaseLogger } from 'fastify';
 import type { VellumStore } from '../store/VellumStore.ts';
-import { planPrune, pruneRecordOf } from './planPrune.ts';
+import { planPrune, pruneRecordOf, type PrunePlan } from './planPrune.ts';
 import { writeArchive, type ArchiveKey } from './writeArchive.ts';
 
 /** What one run for one tenant did (or, dry, would do). */
@@ -92,7 +92,7 @@ export class RetentionService {
    * The archive, or ARCHIVE_FAILED saying where and why (a full disk, a directory that is not one, no permission):
    * the operator must fix the node's retention.archiveDir, and should not have to dig the cause out of a 500.
    */
-  async #writeArchive(plan: Parameters<typeof writeArchive>[1], previous: Parameters<typeof writeArchive>[2]): Promise<{ events: string }> {
+  async #writeArchive(plan: PrunePlan, previous: readonly string[]): Promise<{ events: string }> {
     const { store, archiveDir, key } = this.#options;
     try {
       return await writeArchive(store, plan, previous, archiveDir, key);
