@@ -41,20 +41,25 @@ function serverNodeArgs(): string[] {
 }
 
 /**
- * The Node flags on bin/vellum.mjs's `#!/usr/bin/env -S node …` line, which `npx vellum serve` runs with (the heap
- * cap): the server is measured as operators start it. VELLUM_BENCH_SERVER_NODE_ARGS come after, so they can override.
+ * What bin/vellum.mjs's `#!/usr/bin/env -S [NAME=value …] node [flags]` line sets — environment and Node flags —
+ * which `npx vellum serve` runs with (the heap cap, the malloc arena count): the server is measured as operators
+ * start it. VELLUM_BENCH_SERVER_NODE_ARGS come after the flags, and LaunchOptions.env over the environment, so
+ * either can override.
  */
-function shebangNodeArgs(): string[] {
+function shebang(): { env: Record<string, string>; nodeArgs: string[] } {
   const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
-  const flags = /^#!\/usr\/bin\/env -S node(?<flags>( \S+)*)\s*$/.exec(first)?.groups?.['flags'];
-  if (flags === undefined) throw new Error(`bin/vellum.mjs: unexpected first line ${JSON.stringify(first)} (expected "#!/usr/bin/env -S node [flags]")`);
-  return flags.split(' ').filter((a) => a !== '');
+  const groups = /^#!\/usr\/bin\/env -S (?<assignments>(\w+=\S* )*)node(?<flags>( \S+)*)\s*$/.exec(first)?.groups;
+  if (groups === undefined) throw new Error(`bin/vellum.mjs: unexpected first line ${JSON.stringify(first)} (expected "#!/usr/bin/env -S [NAME=value ...] node [flags]")`);
+  const words = (text: string | undefined) => (text ?? '').split(' ').filter((a) => a !== '');
+  const env = Object.fromEntries(words(groups['assignments']).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  return { env, nodeArgs: words(groups['flags']) };
 }
 
 export async function launchServer(options: LaunchOptions): Promise<LaunchedServer> {
+  const fromShebang = options.echo ? { env: {}, nodeArgs: [] } : shebang();
   const args = options.echo
     ? ['--import', 'tsx', path.join(REPO_ROOT, 'bench/lib/echoServer.ts'), '--port', '0']
-    : [...shebangNodeArgs(), ...serverNodeArgs(), BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
+    : [...fromShebang.nodeArgs, ...serverNodeArgs(), BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Request logging off by default (an operator's choice, not the ingest path); VELLUM_LOG_LEVEL=info measures it.
@@ -62,6 +67,7 @@ export async function launchServer(options: LaunchOptions): Promise<LaunchedServ
     // with runs from before limits existed (options.env may turn them back on).
     env: {
       ...process.env,
+      ...fromShebang.env,
       VELLUM_BOOTSTRAP_KEY: options.apiKey,
       VELLUM_LOG_LEVEL: process.env.VELLUM_LOG_LEVEL ?? 'warn',
       VELLUM_RATE_LIMIT_PER_SECOND: '0',

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import serverPackage from '../package.json' with { type: 'json' };
 
-/** The server package's version, for the OpenAPI document and `vellum --version`. */
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+/** The server package's version, for the OpenAPI document and `vellum --version`. Compiled into a build. */
+export const VERSION: string = serverPackage.version;

@@ -26,8 +26,10 @@ export async function spawnServer(options: {
   env?: Record<string, string>;
   args?: string[];
   timeoutMs?: number;
+  /** The script to run instead of bin/vellum.mjs (a build of the server's own, say). */
+  bin?: string;
 }): Promise<RunningServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [options.bin ?? BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, VELLUM_BOOTSTRAP_KEY: options.key, VELLUM_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ThreadAppender } from './WriterThread.ts';
 import { InlineAppender } from './InlineAppender.ts';
-import { applyReaderPragmas, applyWriterPragmas } from './pragmas.ts';
+import { applyReaderPragmas, applyWriterPragmas, QUERY_CACHE_MIB, WRITER_CACHE_MIB } from './pragmas.ts';
 import { SqliteEventStore } from './SqliteEventStore.ts';
 import type { SqliteConnection } from './SqliteConnection.ts';
 import { migrate, schemaVersion } from './schema/migrations.ts';
@@ -39,7 +39,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteEventStore {
   const threaded = !memory && options.writerThread !== false;
   try {
     // With a writer thread this connection only migrates, queries and stores keys: a smaller cache.
-    applyWriterPragmas(db, threaded ? 16 : 64);
+    applyWriterPragmas(db, threaded ? QUERY_CACHE_MIB : WRITER_CACHE_MIB);
     const migration = migrate(db);
     const store = new SqliteEventStore(db, threaded ? new ThreadAppender(path.resolve(options.path)) : new InlineAppender(db));
     store.migrationsApplied = migration;

@@ -1,5 +1,10 @@
 import type { SqliteConnection } from './SqliteConnection.ts';
 
+/** The page cache of the connection that appends (the writer thread's). */
+export const WRITER_CACHE_MIB = 32;
+/** The page cache of a connection that only reads, migrates and stores keys. */
+export const QUERY_CACHE_MIB = 16;
+
 /**
  * Connection settings, chosen for an append-heavy log that must be durable per commit, measured with
  * bench/sqlite-store-append.ts.
@@ -13,9 +18,10 @@ import type { SqliteConnection } from './SqliteConnection.ts';
  *   and every dirty page is written whole into the WAL and again at checkpoint: small pages keep those
  *   writes small (1 KiB pages measured slower: deeper trees, overflowing rows). Only effective before the
  *   first table exists.
- * - cache_size: the writer keeps the index tails it appends to in memory (64 MiB; 16 MiB and 1 GiB
- *   measured no different at 400k events, so this is headroom for interior pages at 10M); the query
- *   connection gets 16 MiB; the OS page cache holds the rest. Both count in the server's RSS, which the
+ * - cache_size: the writer keeps the index tails it appends to and the interior pages in memory: 32 MiB
+ *   (WRITER_CACHE_MIB). 16 MiB and 1 GiB measured no different at 400k events; 32 and 64 MiB the same over 2M
+ *   (bench/sqlite-store-append.ts, 3,200 and 3,196 rows/s), while 64 cost 34 MiB of RSS under batch load. The
+ *   query connection gets 16 MiB; the OS page cache holds the rest. Both count in the server's RSS, which the
  *   issue caps at 300 MB (the writer thread's own isolate adds ~35 MB).
  * - mmap_size=0: mapped pages of the file would count in RSS as the log grows past it, and reads through
  *   the map measured no faster than through the page cache here.
@@ -26,7 +32,7 @@ import type { SqliteConnection } from './SqliteConnection.ts';
  * - journal_size_limit=64 MiB: the WAL file is truncated back to this after a checkpoint resets it.
  * - temp_store=MEMORY: the sorts of stats and merged entity searches never touch disk.
  */
-export function applyWriterPragmas(db: SqliteConnection, cacheMiB = 64): void {
+export function applyWriterPragmas(db: SqliteConnection, cacheMiB = WRITER_CACHE_MIB): void {
   db.pragma('page_size = 4096');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -37,7 +43,7 @@ export function applyWriterPragmas(db: SqliteConnection, cacheMiB = 64): void {
 
 /** For a readonly store: cache and I/O settings only; it never writes. */
 export function applyReaderPragmas(db: SqliteConnection): void {
-  applyCommonPragmas(db, 16);
+  applyCommonPragmas(db, QUERY_CACHE_MIB);
   db.pragma('query_only = ON');
 }
 
