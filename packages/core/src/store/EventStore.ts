@@ -1,5 +1,6 @@
 import type { VellumError } from '../errors/registry.ts';
 import type { AppendResult, PreparedEvent, Severity, StoredEvent } from '../event/types.ts';
+import type { LogProblem } from '../integrity/verify/verifyLog.ts';
 
 /**
  * The store port. The core defines it; SQLite, PostgreSQL and the in-memory store implement it, and one
@@ -111,6 +112,14 @@ export interface EventStore {
   stats(tenant: TenantScope, query: StatsQuery): Promise<StatsRow[]>;
   /** The tenant's newest position (0 when empty). */
   headPosition(tenant: string): Promise<number>;
+  /**
+   * For `vellum verify --store`: each row of the tenant whose indexed columns — what filters, searches and retention
+   * read — disagree with the event its body holds (and side-table rows that belong to no event). An event's hash
+   * proves its body, not the columns beside it: a row edited there would be found by the wrong searches, or by none,
+   * and still verify. A store that keeps no such columns (the in-memory one) has nothing to report and omits it.
+   * `onProgress` hears the number of rows checked so far, after each page.
+   */
+  indexedColumnProblems?(tenant: string, onProgress?: (rows: number) => void): AsyncIterable<LogProblem>;
   /** Cheap reachability check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

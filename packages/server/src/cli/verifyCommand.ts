@@ -40,6 +40,7 @@ const USAGE = 2;
 const MAX_LINE_BYTES = 16 * 1024 * 1024; // far above any event (maxEventBytes defaults to 64 KiB)
 const MAX_INPUT_FILE_BYTES = 2 * 1024 * 1024; // a checkpoint note is capped at 1 MiB; a key is a line
 const PROGRESS_AFTER_MS = 1000;
+const MAX_COLUMN_PROBLEMS = 100; // as verifyLog's own list
 
 const usage = (message: string, cause?: unknown): CliError => new CliError(message, { exitCode: USAGE, ...(cause === undefined ? {} : { cause }) });
 
@@ -48,7 +49,8 @@ export function addVerifyCommand(program: Command, io: CliIO): void {
     .command('verify')
     .description(
       "Check a tenant's log without trusting whoever kept it: every event hash recomputed, positions 1..n with no gap, " +
-        'duplicate or reorder, and the Merkle root at a signed checkpoint. Exit 0 verified, 1 problems found, 2 could not verify.',
+        'duplicate or reorder, the Merkle root at a signed checkpoint, and (--store) each row\'s indexed columns against its event. ' +
+        'Exit 0 verified, 1 problems found, 2 could not verify.',
     )
     .requiredOption('--tenant <id>', 'the tenant whose log to check')
     .option('--store <location>', 'read the log from this store, read-only: sqlite:<path> or postgres://user@host/db (env VELLUM_STORE)')
@@ -220,6 +222,8 @@ async function runVerification(
   const progress = new Progress(io);
   let close = async (): Promise<void> => {};
   let events: AsyncIterable<StoredEvent>;
+  // A store's second pass: each row's indexed columns against its event (EventStore.indexedColumnProblems).
+  let checkColumns: ((onProgress: (rows: number) => void) => AsyncIterable<LogProblem>) | undefined;
   // A pruned log starts after its prune point, from the frontier the prune recorded (a store), or an archive's.
   let range: ArchiveRange = source.kind === 'file' ? fileRange : {};
   if (source.kind === 'file') {
@@ -244,6 +248,7 @@ async function runVerification(
       throw usage(`cannot read the store: ${(err as Error).message}`, err);
     }
     events = readTenantLog(store, tenant, readProblems);
+    if (store.indexedColumnProblems !== undefined) checkColumns = (onProgress) => store.indexedColumnProblems!(tenant, onProgress);
   }
   try {
     const report = await verifyLog(events, {
@@ -253,8 +258,9 @@ async function runVerification(
       onProgress: (n) => progress.update(n),
     });
     progress.done(report.events);
-    if (readProblems.length === 0) return report;
-    return { ...report, problems: [...readProblems, ...report.problems], ok: false };
+    const columnProblems = checkColumns === undefined ? [] : await collectColumnProblems(checkColumns, new Progress(io, 'rows checked against their columns'));
+    if (readProblems.length === 0 && columnProblems.length === 0) return report;
+    return { ...report, problems: [...readProblems, ...report.problems, ...columnProblems], ok: false };
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw usage(`reading the log failed: ${(err as Error).message}`, err);
@@ -264,7 +270,9 @@ async function runVerification(
 }
 
 /** SQLite is opened read-only (no migration, no writer thread, the file must exist); PostgreSQL is only read. */
-async function openReadOnly(location: string): Promise<Pick<EventStore, 'search' | 'headPosition' | 'close'> & { retention: Pick<RetentionStore, 'lastPrune'> }> {
+async function openReadOnly(
+  location: string,
+): Promise<Pick<EventStore, 'search' | 'headPosition' | 'indexedColumnProblems' | 'close'> & { retention: Pick<RetentionStore, 'lastPrune'> }> {
   const parsed = parseStoreLocation(location);
   if ('error' in parsed) throw usage(`--store ${parsed.error}`);
   if (parsed.kind === 'memory') throw usage('--store memory: holds nothing to verify; name a SQLite file or a PostgreSQL URL');
@@ -278,6 +286,20 @@ async function openReadOnly(location: string): Promise<Pick<EventStore, 'search'
   } catch (err) {
     throw usage(`cannot open the store: ${(err as Error).message}`, err);
   }
+}
+
+/** The first MAX_COLUMN_PROBLEMS rows that disagree with their columns, then a count of the rest (bounded memory). */
+async function collectColumnProblems(check: (onProgress: (rows: number) => void) => AsyncIterable<LogProblem>, progress: Progress): Promise<LogProblem[]> {
+  const problems: LogProblem[] = [];
+  let more = 0;
+  let rows = 0;
+  for await (const problem of check((n) => progress.update((rows = n)))) {
+    if (problems.length < MAX_COLUMN_PROBLEMS) problems.push(problem);
+    else more += 1;
+  }
+  progress.done(rows);
+  if (more > 0) problems.push({ position: null, problem: `${more} more rows whose indexed columns disagree with their events, not listed (limit ${MAX_COLUMN_PROBLEMS})` });
+  return problems;
 }
 
 /**
@@ -350,7 +372,8 @@ class Progress {
   private readonly started = Date.now();
   private last = 0;
   private printed = false;
-  constructor(private readonly io: CliIO) {}
+  /** `label` names a pass other than the log's (counted in rows, no total). */
+  constructor(private readonly io: CliIO, private readonly label?: string) {}
 
   update(events: number): void {
     const now = Date.now();
@@ -367,6 +390,10 @@ class Progress {
     this.printed = true;
     const rate = Math.round(events / Math.max((now - this.started) / 1000, 0.001));
     const count = events.toLocaleString('en-US');
+    if (this.label !== undefined) {
+      this.io.stderr.write(`verify: ${count} ${this.label}, ${rate.toLocaleString('en-US')}/s\n`);
+      return;
+    }
     const done =
       'events' in this.total
         ? `${count} / ${this.total.events.toLocaleString('en-US')} events`

@@ -216,9 +216,10 @@ describe('vellum verify --store (SQLite, read-only)', () => {
   });
 
   it('catches an edit with a recomputed hash, a deleted row and a cut-off tail through the checkpoint', async () => {
+    // A careful attacker: the body, its hash and the columns searches read, all made to agree.
     const edited = { ...event(lines[0]), actor: { type: 'user', id: 'mallory' } };
     const rehashed = tamperedStore('rehashed.db', (db) =>
-      db.prepare('UPDATE events SET body = ? WHERE tenant = ? AND position = 1').run(JSON.stringify({ ...edited, hash: hashEvent(edited) }), TENANT),
+      db.prepare(`UPDATE events SET body = ?, actor_id = 'mallory' WHERE tenant = ? AND position = 1`).run(JSON.stringify({ ...edited, hash: hashEvent(edited) }), TENANT),
     );
     const r = await verify(['--store', rehashed, ...withCheckpoint()]);
     expect(r.code).toBe(1);
@@ -230,11 +231,39 @@ describe('vellum verify --store (SQLite, read-only)', () => {
     expect(d.code).toBe(1);
     expect(problemRows(d.out)[0]).toMatch(/^17\s+-\s+position 17 is missing/);
 
-    const cut = tamperedStore('cut.db', (db) => db.prepare('DELETE FROM events WHERE tenant = ? AND position > 20').run(TENANT));
+    // Tag and field rows of the cut events left behind would give it away (the column pass names them); a careful
+    // attacker removes them too.
+    const cut = tamperedStore('cut.db', (db) => {
+      db.exec('DROP TRIGGER event_tags_no_delete; DROP TRIGGER event_fields_no_delete;');
+      for (const table of ['events', 'event_tags', 'event_fields']) db.prepare(`DELETE FROM ${table} WHERE tenant = ? AND position > 20`).run(TENANT);
+    });
     expect((await verify(['--store', cut])).code).toBe(0);
     const c = await verify(['--store', cut, ...withCheckpoint()]);
     expect(c.code).toBe(1);
     expect(c.out).toMatch(/log has 20 events, checkpoint covers 25/);
+  });
+
+  it('names rows whose indexed columns or tag and field rows were edited while their bodies were left alone', async () => {
+    const seventh = event(lines[6]);
+    const store = tamperedStore('columns.db', (db) => {
+      db.exec('DROP TRIGGER event_tags_no_delete;');
+      db.prepare(`UPDATE events SET actor_id = 'someone-else' WHERE tenant = ? AND position = 5`).run(TENANT);
+      db.prepare(`UPDATE events SET occurred_at = occurred_at + 86400000, severity = 4 WHERE tenant = ? AND position = 6`).run(TENANT);
+      db.prepare('DELETE FROM event_tags WHERE tenant = ? AND position = 7').run(TENANT);
+      db.prepare(`INSERT INTO event_tags (tenant, tag, position) VALUES (?, 'vip', 8)`).run(TENANT);
+      db.prepare(`INSERT INTO event_fields (tenant, field, position) VALUES (?, 'hours_before', 400)`).run(TENANT);
+    });
+    // Every hash still recomputes and the root still matches the checkpoint: only the column pass sees these.
+    const { code, out } = await verify(['--store', store, ...withCheckpoint()]);
+    expect(code).toBe(1);
+    const rows = problemRows(out);
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toMatch(/^5\s+\S+\s+the row's indexed columns disagree with its event: actor_id holds "someone-else" where the event says "\S+"$/);
+    expect(rows[1]).toMatch(/^6\s+\S+\s+the row's indexed columns disagree with its event: severity holds 4 where the event says 0; occurred_at holds \d+ where the event says \d+$/);
+    expect(rows[2]).toMatch(new RegExp(`^7\\s+${seventh.id}\\s+the row's indexed columns disagree with its event: no tag row for "t", which the event carries$`));
+    expect(rows[3]).toMatch(/^8\s+-\s+a tag row for "vip", which the event at this position does not carry$/);
+    expect(rows[4]).toMatch(/^400\s+-\s+a changed-field row for "hours_before" under a position that holds no event$/);
+    expect(out).toMatch(/^result: +FAILED/m);
   });
 
   it('does not write to the store it reads', async () => {
@@ -287,6 +316,28 @@ describe.skipIf(!pgUrl)('vellum verify --store (PostgreSQL)', () => {
     const tampered = await verify(args);
     expect(tampered.code).toBe(1);
     expect(problemRows(tampered.out)[0]).toMatch(new RegExp(`^4\\s+${fourth.id}\\s+hash does not match the event's content`));
+    // The body now says critical while the severity column still says info: the column pass names that too.
+    expect(problemRows(tampered.out)).toContainEqual(expect.stringMatching(/^4\s+\S+\s+the row's indexed columns disagree with its event: severity holds 0 where the event says 4$/));
+  });
+
+  it('names a row whose indexed columns were edited while its body was left alone', async () => {
+    const args = ['--store', database.url, '--checkpoint', pgCheckpoint, '--key', `${pgCheckpoint}.key`];
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query('ALTER TABLE events DISABLE TRIGGER events_append_only');
+      await client.query(`UPDATE events SET actor_id = 'someone-else', fields = NULL, hash = '\\x00' WHERE tenant = $1 AND position = 7`, [TENANT]);
+      await client.query(`UPDATE events SET occurred_at = occurred_at - interval '1 day', tags = '{vip}' WHERE tenant = $1 AND position = 8`, [TENANT]);
+    } finally {
+      await client.end();
+    }
+    const { code, out } = await verify(args);
+    expect(code).toBe(1);
+    const rows = problemRows(out).filter((row) => /^[78]\s/.test(row)); // position 4 is the previous test's edit
+    expect(rows).toEqual([
+      expect.stringMatching(/^7\s+\S+\s+the row's indexed columns disagree with its event: actor_id holds "someone-else" where the event says "\S+"; fields holds null where the event says "\{\\"n\\"\}"; hash holds 0x00 where the event says 0x[0-9a-f]{64}$/),
+      expect.stringMatching(/^8\s+\S+\s+the row's indexed columns disagree with its event: occurred_at holds \d+ where the event says \d+; tags holds "\{\\"vip\\"\}" where the event says null$/),
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage,
+  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage, LogProblem,
   MerkleNodeRecord, MerkleTreeState, PersonalDataStore, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
   StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
@@ -22,6 +22,7 @@ import { statement, run, type Statement } from './statement.ts';
 import { statsRows, statsSql } from './statsSql.ts';
 import { toStoreError } from './storeUnavailable.ts';
 import { columnText } from './eventColumns.ts';
+import { indexedColumnProblems } from './indexedColumns.ts';
 
 /**
  * The PostgreSQL store: several Vellum nodes may share one database (and one schema) safely. Every query
@@ -104,6 +105,15 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   async headPosition(tenant: string): Promise<number> {
     const [row] = await this.#pool.rows<{ position: string }>(tenant, run(this.#byId.head, [columnText(tenant)]));
     return Number(row?.position ?? 0);
+  }
+
+  /** A page of rows at a time, under the tenant's row security; see EventStore.indexedColumnProblems. */
+  async *indexedColumnProblems(tenant: string, onProgress?: (rows: number) => void): AsyncGenerator<LogProblem> {
+    try {
+      yield* indexedColumnProblems(this.#pool, this.#t, tenant, onProgress);
+    } catch (error) {
+      throw toStoreError(error);
+    }
   }
 
   async settingWarnings(): Promise<string[]> {

@@ -36,18 +36,25 @@ export interface EventRow {
   fingerprint: string | undefined;
 }
 
+/**
+ * One event's values in EVENT_COLUMNS order, as the append writes them (text[] as literals, the timestamp as its ISO
+ * text). `vellum verify --store` compares stored rows with what this makes of their bodies (indexedColumns.ts).
+ */
+export function eventColumnRow(e: StoredEvent, fingerprint: string | undefined): unknown[] {
+  const fields = e.changes === undefined ? undefined : [...new Set(e.changes.map((c) => c.field))];
+  return [
+    columnText(e.tenant), e.position, columnText(e.id), columnText(e.stream), e.streamVersion,
+    columnText(e.type), severityRank(e.severity), optionalText(e.outcome), optionalText(e.source),
+    columnText(e.actor.type), columnText(e.actor.id), optionalText(e.entity?.type), optionalText(e.entity?.id),
+    optionalText(e.correlationId), e.occurredAt, optionalText(e.idempotencyKey), fingerprint ?? null,
+    textArrayLiteral(e.tags), textArrayLiteral(fields), JSON.stringify(e), Buffer.from(e.hash, 'hex'),
+  ];
+}
+
 export function eventColumnArrays(rows: readonly EventRow[]): Buffer[] {
   const columns: unknown[][] = EVENT_COLUMNS.map(() => new Array<unknown>(rows.length));
-  rows.forEach(({ event: e, fingerprint }, i) => {
-    const fields = e.changes === undefined ? undefined : [...new Set(e.changes.map((c) => c.field))];
-    const row = [
-      columnText(e.tenant), e.position, columnText(e.id), columnText(e.stream), e.streamVersion,
-      columnText(e.type), severityRank(e.severity), optionalText(e.outcome), optionalText(e.source),
-      columnText(e.actor.type), columnText(e.actor.id), optionalText(e.entity?.type), optionalText(e.entity?.id),
-      optionalText(e.correlationId), e.occurredAt, optionalText(e.idempotencyKey), fingerprint ?? null,
-      textArrayLiteral(e.tags), textArrayLiteral(fields), JSON.stringify(e), Buffer.from(e.hash, 'hex'),
-    ];
-    row.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
+  rows.forEach(({ event, fingerprint }, i) => {
+    eventColumnRow(event, fingerprint).forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
   });
   return columns.map((values, c) => {
     switch (EVENT_COLUMNS[c]?.[1]) {

@@ -1,6 +1,6 @@
 import { ALL_TENANTS, VellumError } from '@vellum/core';
 import type {
-  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage,
+  AccessStore, ApiKeyRecord, AppendBatch, AppendOutcome, CheckpointRecord, EventStore, IntegrityStore, KeyUsage, LogProblem,
   MerkleNodeRecord, MerkleTreeState, PersonalDataStore, SearchPage, SearchQuery, StatsQuery, StatsRow, StoredEvent, StreamPage,
   StreamReadOptions, TenantRecord, TenantScope,
 } from '@vellum/core';
@@ -17,6 +17,7 @@ import type { Appender } from './InlineAppender.ts';
 import type { WriterStatements, WriterTarget } from './writerCalls.ts';
 import { migrate, type MigrationReport } from './schema/migrations.ts';
 import { READ_SQL } from './readSql.ts';
+import { indexedColumnProblems } from './indexedColumns.ts';
 import { searchEvents } from './searchQuery.ts';
 import { StatementCache } from './StatementCache.ts';
 import { eventStats } from './statsQuery.ts';
@@ -106,6 +107,16 @@ export class SqliteEventStore implements EventStore, AccessStore, IntegrityStore
 
   headPosition(tenant: string): Promise<number> {
     return this.#run(() => (this.#reads.get(READ_SQL.headPosition).pluck().get(tenant) as number | null) ?? 0);
+  }
+
+  /** Reads a page at a time on this thread's connection, as a search does; see EventStore.indexedColumnProblems. */
+  async *indexedColumnProblems(tenant: string, onProgress?: (rows: number) => void): AsyncGenerator<LogProblem> {
+    if (this.#closed) throw closedError();
+    try {
+      yield* indexedColumnProblems(this.#reads, tenant, onProgress);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   ping(): Promise<void> {

@@ -1,5 +1,6 @@
-import { VellumError, isVellumError, sealEvent, severityRank } from '@vellum/core';
+import { VellumError, isVellumError, sealEvent } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult, PreparedEvent } from '@vellum/core';
+import { INDEXED_COLUMNS, indexedColumnValues } from './indexedColumns.ts';
 import { READ_SQL } from './readSql.ts';
 import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConnection.ts';
 
@@ -53,9 +54,8 @@ export function prepareAppendStatements(db: SqliteConnection): AppendStatements 
     requestKey: typed<RequestKeyRow>(db.prepare('SELECT fingerprint, results FROM request_keys WHERE tenant = ? AND key = ?')),
     insertRequestKey: db.prepare('INSERT INTO request_keys (tenant, key, fingerprint, results, created_at) VALUES (?, ?, ?, ?, ?)'),
     insertEvent: db.prepare(
-      `INSERT INTO events (tenant, position, id, stream, stream_version, type, severity, outcome, actor_type, actor_id,
-         entity_type, entity_id, source, correlation_id, occurred_at, recorded_at, idempotency_key, fingerprint, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (${INDEXED_COLUMNS.join(', ')}, fingerprint, body)
+       VALUES (${INDEXED_COLUMNS.map(() => '?').join(', ')}, ?, ?)`,
     ),
     insertTag: db.prepare('INSERT OR IGNORE INTO event_tags (tenant, tag, position) VALUES (?, ?, ?)'),
     insertField: db.prepare('INSERT OR IGNORE INTO event_fields (tenant, field, position) VALUES (?, ?, ?)'),
@@ -145,10 +145,7 @@ function appendOne(s: AppendStatements, batch: AppendBatch, head: number, nowMs:
       versions.set(event.stream, version);
       const sealed = seal(event, position, version, results.length);
       s.insertEvent.run(
-        tenant, position, sealed.id, sealed.stream, version, sealed.type, severityRank(sealed.severity), sealed.outcome ?? null,
-        sealed.actor.type, sealed.actor.id, sealed.entity?.type ?? null, sealed.entity?.id ?? null, sealed.source ?? null,
-        sealed.correlationId ?? null, Date.parse(sealed.occurredAt), Date.parse(sealed.recordedAt),
-        sealed.idempotencyKey ?? null, sealed.idempotencyKey === undefined ? null : prepared.fingerprint, JSON.stringify(sealed),
+        ...indexedColumnValues(sealed), sealed.idempotencyKey === undefined ? null : prepared.fingerprint, JSON.stringify(sealed),
       );
       if (sealed.tags !== undefined) for (const tag of sealed.tags) s.insertTag.run(tenant, tag, position);
       if (sealed.changes !== undefined) for (const change of sealed.changes) s.insertField.run(tenant, change.field, position);

@@ -51,9 +51,14 @@ export function applySqlite(db: Database.Database, ops: readonly TamperOp[]): vo
       case 'deleteFrom':
         db.prepare('DELETE FROM events WHERE tenant = ? AND position >= ?').run(op.tenant, op.position);
         break;
-      case 'insert':
+      case 'insert': {
         db.prepare(INSERT).run(...forgedColumns(op.row));
+        // The side rows too, as the store writes them: a careful forgery leaves `vellum verify`'s column pass nothing.
+        const { tenant, position, event } = op.row;
+        for (const tag of event.tags ?? []) db.prepare('INSERT OR IGNORE INTO event_tags (tenant, tag, position) VALUES (?, ?, ?)').run(tenant, tag, position);
+        for (const { field } of event.changes ?? []) db.prepare('INSERT OR IGNORE INTO event_fields (tenant, field, position) VALUES (?, ?, ?)').run(tenant, field, position);
         break;
+      }
       case 'replaceById': {
         const e = op.event;
         const { changes } = db.prepare('UPDATE events SET type = ?, actor_type = ?, actor_id = ?, body = ? WHERE id = ?').run(e.type, e.actor.type, e.actor.id, JSON.stringify(e), op.id);
