@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   appendToFrontier,
   emptyFrontier,
@@ -29,6 +29,11 @@ const MUTATIONS = Number(process.env['VELLUM_MERKLE_MUTATIONS'] ?? 1_000_000);
 // About 30 s in all on two shared cores (the mutations take most of it); generous limits so a loaded machine does
 // not turn slowness into a failure.
 const SLOW = { timeout: 180_000 };
+// The runs are synchronous: they give the event loop a turn every so often (and between tests), so the worker reads
+// vitest's messages from its host in time — vitest fails a run, however green, when one waits more than 60 s (a CI
+// run on a slow day took 61 s for this file without a turn).
+const YIELD_EVERY = 20_000;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const random = seededRandom(SEED);
 const int = (below: number): number => Math.floor(random() * below);
@@ -127,6 +132,7 @@ const powersOfTwoAround = (n: number): number[] => {
 };
 
 describe(`Merkle tree properties (seed ${SEED})`, () => {
+  afterEach(nextTurn);
   it('frontier root = in-memory root = recomputed MTH for every size 0..1024; frontier appends complete the same nodes', SLOW, () => {
     const started = performance.now();
     let frontier: MerkleFrontier = emptyFrontier();
@@ -191,7 +197,7 @@ describe(`Merkle tree properties (seed ${SEED})`, () => {
   // A mutation changes one of proof, index, sizes, roots or leaf of a valid statement. It must be rejected unless it
   // left every hash as it was and changed a size or index to one with the same proof shape — those (and no-ops) are
   // drawn again rather than counted, and the verifier must accept them. The million counted are all rejections.
-  it(`${MUTATIONS.toLocaleString('en')} random mutations of proof, index, sizes, roots and leaf are all rejected`, SLOW, () => {
+  it(`${MUTATIONS.toLocaleString('en')} random mutations of proof, index, sizes, roots and leaf are all rejected`, SLOW, async () => {
     const started = performance.now();
     const roots = Array.from({ length: MAX_SIZE + 1 }, (_, n) => tree.root(n));
     const otherHashes = [MERKLE_EMPTY_ROOT, ...roots.slice(1, 64), tree.leafHash(0)];
@@ -261,6 +267,7 @@ describe(`Merkle tree properties (seed ${SEED})`, () => {
     let attempts = 0;
     while (rejected < MUTATIONS) {
       attempts++;
+      if (attempts % YIELD_EVERY === 0) await nextTurn();
       if (int(2) === 0) {
         const base = inclusionPool[int(inclusionPool.length)] as (typeof inclusionPool)[number];
         let { i, n, leaf, proof, root } = base;

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogProblem } from '@vellum/core';
 import { openSqliteStore } from '../../src/store/sqlite/index.ts';
-import { indexedColumnProblems } from '../../src/store/sqlite/indexedColumns.ts';
+import { indexedColumnProblems, rowsAfterSql } from '../../src/store/sqlite/indexedColumns.ts';
 import { StatementCache } from '../../src/store/sqlite/StatementCache.ts';
 import type { SqliteConnection } from '../../src/store/sqlite/SqliteConnection.ts';
 import { preparedEvent, tempDir } from './sqliteTestSupport.ts';
@@ -39,6 +39,13 @@ describe('SQLite indexed-column check', () => {
     const db = new Database(await storeWith(10), { readonly: true });
     for (const size of [1, 3, 10, 1000]) expect(problems(db, size).problems).toEqual([]);
     expect(problems(db, 4).progress).toEqual([4, 8, 10]);
+    db.close();
+  });
+
+  it('starts each page where the previous one ended, through the position index (no re-reading from the start)', async () => {
+    const db = new Database(await storeWith(3), { readonly: true });
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${rowsAfterSql(1000)}`).all('acme', 1, 1, 1) as Array<{ detail: string }>).map((r) => r.detail);
+    expect(plan).toEqual([expect.stringMatching(/^SEARCH events USING INDEX events_tenant_position \(tenant=\? AND position>\?\)$/)]);
     db.close();
   });
 

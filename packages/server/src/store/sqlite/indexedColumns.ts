@@ -26,6 +26,16 @@ export const tagsOf = (event: StoredEvent): string[] => [...new Set(event.tags ?
 export const fieldsOf = (event: StoredEvent): string[] => [...new Set((event.changes ?? []).map((c) => c.field))];
 
 const PAGE = 1000;
+
+/**
+ * A page of the tenant's rows after (position, seq) = (?, ?) in that order. `position >= ?` on its own lets the index
+ * start at the page — with only the OR of the two bounds SQLite read the tenant's whole range for every page; the
+ * rows of that position read already are skipped by rowid. Parameters: tenant, position, position, seq.
+ */
+export const rowsAfterSql = (pageSize: number): string =>
+  `SELECT seq, ${INDEXED_COLUMNS.join(', ')}, body FROM events
+    WHERE tenant = ? AND position >= ? AND (position > ? OR seq > ?) ORDER BY position, seq LIMIT ${pageSize}`;
+
 /** Side-table rows that belong to no event are listed up to this many (the CLI lists fewer still). */
 const MAX_STRAY_ROWS = 10_000;
 type Row = Record<string, unknown> & { seq: number; position: number; body: string };
@@ -39,10 +49,7 @@ type Row = Record<string, unknown> & { seq: number; position: number; body: stri
 export function* indexedColumnProblems(
   reads: StatementCache, tenant: string, onProgress?: (rows: number) => void, pageSize = PAGE,
 ): Generator<LogProblem> {
-  const rowsAfter = reads.get<Row>(
-    `SELECT seq, ${INDEXED_COLUMNS.join(', ')}, body FROM events
-      WHERE tenant = ? AND (position > ? OR (position = ? AND seq > ?)) ORDER BY position, seq LIMIT ${pageSize}`,
-  );
+  const rowsAfter = reads.get<Row>(rowsAfterSql(pageSize));
   // Point look-ups on the side tables' primary keys (tenant, value, position).
   const hasTag = reads.get('SELECT 1 FROM event_tags WHERE tenant = ? AND tag = ? AND position = ?').pluck();
   const hasField = reads.get('SELECT 1 FROM event_fields WHERE tenant = ? AND field = ? AND position = ?').pluck();

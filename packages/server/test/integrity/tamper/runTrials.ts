@@ -71,6 +71,10 @@ export async function runTrials(target: TamperTarget, plan: TrialPlan, key: Note
       phases[phase] += now - at;
       at = now;
     };
+    // On SQLite a trial never waits for I/O (only on promises already settled), so without this the loop would hold
+    // the worker's event loop for the whole run, and vitest's own messages to its host (answered within 60 s or the
+    // run fails, however green) would go unread. A macrotask turn per trial lets them through.
+    await new Promise((resolve) => setImmediate(resolve));
     await target.begin(bypass);
     const outcomes: Record<string, VerifyOutcome> = {};
     try {
