@@ -4,18 +4,19 @@
  * was left. Every event whose record() resolved arrives exactly once; nothing arrives twice, even the batch that
  * was on the wire when the process died (its idempotency keys make the resend a duplicate).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startVellum } from './support/vellumServer.ts';
 import type { TestVellum } from './support/vellumServer.ts';
-import { runRecorder } from './support/runRecorder.ts';
+import { killRecorders, runRecorder } from './support/runRecorder.ts';
 
 const ROUNDS = Number(process.env.VELLUM_SDK_CRASH_ROUNDS ?? 4);
 const PER_ROUND = 400;
 let vellum: TestVellum;
 
 beforeAll(async () => { vellum = await startVellum(); });
+afterEach(killRecorders);
 afterAll(async () => { await vellum.dispose(); });
 
 describe('kill -9 of an application using the outbox', () => {

@@ -2,14 +2,15 @@
  * One outbox file, one writer: a second client in this process or another process is refused with a clear
  * error, and a killed owner leaves no stale lock.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, VellumOutboxLockedError } from '../src/index.ts';
-import { runRecorder } from './support/runRecorder.ts';
+import { killRecorders, runRecorder } from './support/runRecorder.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vellum-sdk-lock-'));
+afterEach(killRecorders); // a failed expectation would otherwise leave the holder running, and the file locked
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Nothing has to listen: these clients never get to send.
 const url = 'http://127.0.0.1:9';

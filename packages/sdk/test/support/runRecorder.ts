@@ -16,8 +16,22 @@ export interface Recorder {
   kill9(): Promise<void>;
 }
 
+/** Recorders still running: a test that fails half-way leaves them to killRecorders (its afterEach), not to chance. */
+const running = new Set<ChildProcess>();
+
+/** kill -9 every recorder this process started that is still running, and wait for them to be gone. */
+export async function killRecorders(): Promise<void> {
+  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  })));
+}
+
 export function runRecorder(args: string[]): Recorder {
   const child = spawn(process.execPath, ['--import', 'tsx', APP, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   const recorded: number[] = [];
   const listeners = new Set<() => void>();
