@@ -3,7 +3,7 @@
  * the middle of a drain and restarted, every change lands exactly once; with Vellum down, rows wait and drain later.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from '../support/freePort.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/auth/generateApiKey.ts';
 import { service } from '../support/services.ts';
@@ -31,14 +31,6 @@ function runWorker(fx: CaptureFixture, url: string, key: string, extra: string[]
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe.skipIf(!pgUrl)('vellum capture run (child process)', () => {

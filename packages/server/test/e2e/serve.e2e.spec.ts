@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/freePort.ts';
 import { REPO_ROOT, VELLUM_BIN } from '../support/paths.ts';
 
 /** Spawns `vellum serve`, as a user would, and resolves once the listening line appears. */
@@ -128,14 +128,3 @@ describe('vellum serve (the real process)', () => {
     expect(stopped).toBe(0);
   }, 60_000);
 });
-
-/** A port nothing listens on right now (the OS picks it; closed again before the server takes it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
