@@ -1,5 +1,6 @@
 import { severityRank } from '@vellum/core';
 import type { StoredEvent } from '@vellum/core';
+import { changedFieldsOf } from '../eventSideValues.ts';
 import { byteaArray, int2Array, int8Array, textArray, timestamptzArray } from './binaryArrays.ts';
 
 /**
@@ -41,13 +42,12 @@ export interface EventRow {
  * text). `vellum verify --store` compares stored rows with what this makes of their bodies (indexedColumns.ts).
  */
 export function eventColumnRow(e: StoredEvent, fingerprint: string | undefined): unknown[] {
-  const fields = e.changes === undefined ? undefined : [...new Set(e.changes.map((c) => c.field))];
   return [
     columnText(e.tenant), e.position, columnText(e.id), columnText(e.stream), e.streamVersion,
     columnText(e.type), severityRank(e.severity), optionalText(e.outcome), optionalText(e.source),
     columnText(e.actor.type), columnText(e.actor.id), optionalText(e.entity?.type), optionalText(e.entity?.id),
     optionalText(e.correlationId), e.occurredAt, optionalText(e.idempotencyKey), fingerprint ?? null,
-    textArrayLiteral(e.tags), textArrayLiteral(fields), JSON.stringify(e), Buffer.from(e.hash, 'hex'),
+    textArrayLiteral(e.tags), textArrayLiteral(changedFieldsOf(e)), JSON.stringify(e), Buffer.from(e.hash, 'hex'),
   ];
 }
 

@@ -1,5 +1,6 @@
 import { VellumError, isVellumError, sealEvent } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult, PreparedEvent } from '@vellum/core';
+import { changedFieldsOf, tagsOf } from '../eventSideValues.ts';
 import { INDEXED_COLUMNS, indexedColumnValues } from './indexedColumns.ts';
 import { READ_SQL } from './readSql.ts';
 import { typed, type SqliteConnection, type SqliteStatement } from './SqliteConnection.ts';
@@ -147,8 +148,8 @@ function appendOne(s: AppendStatements, batch: AppendBatch, head: number, nowMs:
       s.insertEvent.run(
         ...indexedColumnValues(sealed), sealed.idempotencyKey === undefined ? null : prepared.fingerprint, JSON.stringify(sealed),
       );
-      if (sealed.tags !== undefined) for (const tag of sealed.tags) s.insertTag.run(tenant, tag, position);
-      if (sealed.changes !== undefined) for (const change of sealed.changes) s.insertField.run(tenant, change.field, position);
+      for (const tag of tagsOf(sealed)) s.insertTag.run(tenant, tag, position);
+      for (const field of changedFieldsOf(sealed)) s.insertField.run(tenant, field, position);
       results.push({ id: sealed.id, position, stream: sealed.stream, streamVersion: version, hash: sealed.hash });
     }
     if (requestKey !== undefined) {

@@ -1,5 +1,6 @@
 import { severityRank, type LogProblem, type StoredEvent } from '@vellum/core';
 import { describeColumnDifferences } from '../describeColumnDifferences.ts';
+import { changedFieldsOf, tagsOf } from '../eventSideValues.ts';
 import type { StatementCache } from './StatementCache.ts';
 
 /**
@@ -20,10 +21,6 @@ export function indexedColumnValues(event: StoredEvent): unknown[] {
     event.idempotencyKey ?? null,
   ];
 }
-
-/** The rows of the side tables an event gets: its tags and the fields its changes name (each once). */
-export const tagsOf = (event: StoredEvent): string[] => [...new Set(event.tags ?? [])];
-export const fieldsOf = (event: StoredEvent): string[] => [...new Set((event.changes ?? []).map((c) => c.field))];
 
 const PAGE = 1000;
 
@@ -63,7 +60,7 @@ export function* indexedColumnProblems(
       let expected: { columns: unknown[]; tags: string[]; fields: string[] };
       try {
         event = JSON.parse(row.body) as StoredEvent;
-        expected = { columns: indexedColumnValues(event), tags: tagsOf(event), fields: fieldsOf(event) };
+        expected = { columns: indexedColumnValues(event), tags: tagsOf(event), fields: changedFieldsOf(event) };
       } catch {
         continue; // a body that is not JSON, or not shaped like an event: the log check reports its hash
       }
