@@ -14,6 +14,7 @@ export * from './ids/pooledRandom.ts';
 export * from './ingest/prepareEvent.ts';
 export * from './filter/matchesFilter.ts';
 export * from './query/cursor.ts';
+export * from './query/entityStreamHint.ts';
 export * from './query/parseQueryParams.ts';
 export * from './store/InMemoryEventStore.ts';
 export * from './time/parseDuration.ts';

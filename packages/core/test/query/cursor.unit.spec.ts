@@ -29,6 +29,18 @@ describe('cursor', () => {
     expect(encodeCursor({ k: 7 })).toBe(b64('{"k":7}'));
   });
 
+  it('round-trips an entity search\'s stream version beside the key, and leaves it out when there is none', () => {
+    for (const s of [0, 1, 99, Number.MAX_SAFE_INTEGER]) {
+      const cursor = encodeCursor({ k: Number.MAX_SAFE_INTEGER, s });
+      expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(decodeCursor(cursor)).toEqual({ k: Number.MAX_SAFE_INTEGER, s });
+    }
+    expect(encodeCursor({ k: 7, s: 3 })).toBe(b64('{"k":7,"s":3}'));
+    expect(encodeCursor({ k: 7, s: undefined })).toBe(b64('{"k":7}'));
+    expect(decodeCursor(encodeCursor({ k: 7 }))).not.toHaveProperty('s');
+    expect(() => encodeCursor({ k: 7, s: -1 })).toThrow(RangeError);
+  });
+
   it('refuses to encode a key that is not a non-negative safe integer', () => {
     expect(() => encodeCursor({ k: -1 })).toThrow(RangeError);
     expect(() => encodeCursor({ k: 1.5 })).toThrow(RangeError);
@@ -46,6 +58,14 @@ describe('cursor', () => {
     ['an array', b64('[7]')],
     ['an object without k', b64('{}')],
     ['extra members', b64('{"k":7,"t":"acme"}')],
+    ['extra members beside a stream version', b64('{"k":7,"s":3,"t":"acme"}')],
+    ['a stream version without a key', b64('{"s":3}')],
+    ['the members in another order', b64('{"s":3,"k":7}')],
+    ['a negative stream version', b64('{"k":7,"s":-1}')],
+    ['a fractional stream version', b64('{"k":7,"s":0.5}')],
+    ['a string stream version', b64('{"k":7,"s":"3"}')],
+    ['a null stream version', b64('{"k":7,"s":null}')],
+    ['a __proto__ member', b64('{"k":7,"__proto__":{"s":3}}')],
     ['a string key', b64('{"k":"7"}')],
     ['a negative key', b64('{"k":-1}')],
     ['a fractional key', b64('{"k":1.5}')],

@@ -73,6 +73,19 @@ describe('SQLite query plans', () => {
     });
   }
 
+  // A cursor of an entity search carries a version of the entity's stream (CursorKey.s): the stream arm then starts
+  // there — an index bound — instead of stepping over every newer event of the stream to reach the cursor.
+  for (const order of ['desc', 'asc'] as const) {
+    it(`starts the stream arm of an entity search (${order}) at the stream version its cursor carries`, () => {
+      const hinted = page({ entityType: 'PolicyConfiguration', entityId: '123', order, cursor: encodeCursor({ k: 1000, s: 40 }) });
+      const lines = planLines(searchSql('acme', hinted).sql, searchSql('acme', hinted).params);
+      const bound = order === 'desc' ? '<' : '>';
+      expect(lines.join(' | ')).toContain(`SEARCH e USING INDEX events_stream_version (tenant=? AND stream=? AND stream_version${bound}?)`);
+      expect(lines.join(' | ')).toContain('SEARCH c USING INDEX events_stream_version (tenant=? AND stream=? AND stream_version=?)');
+      expect(sortsMatches(lines)).toBe(false);
+    });
+  }
+
   it('reads the system-wide trail (all tenants) in rowid order from a cursor, without sorting', () => {
     const { sql, params } = searchSql(ALL_TENANTS, page({ cursor }));
     const detail = plan(sql, params);

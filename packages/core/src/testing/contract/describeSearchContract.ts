@@ -85,12 +85,35 @@ export function describeSearchContract(factory: StoreFactory): void {
       ['a type glob', 4, { types: ['invoice.*'] }],
       ['a minimum severity and a tag', 3, { minSeverity: 'medium', tags: ['company:1'] }],
       ['a from..to window', 10, { from: fixture.sharedInstants[0] ?? '', to: fixture.sharedInstants.at(-1) ?? '' }],
+      // An entity's events come from two places (its own stream, and other streams naming it), merged page by page.
+      ['an entity type and id', 1, { entityType: 'PolicyConfiguration', entityId: '1' }],
+      ['an entity type and id', 3, { entityType: 'PolicyConfiguration', entityId: '1' }],
+      ['an entity and a type glob', 2, { entityType: 'PolicyConfiguration', entityId: '1', types: ['configuration.*'] }],
     ];
     describe.each(paged)('paginated with %s, %i per page', (_name, limit, filter) => {
       it.each(['desc', 'asc'] as const)('visits every match exactly once in %s order', async (order) => {
         const events = await searchAllPages(store(), acme, { ...filter, limit, order });
         expect(ids(events)).toEqual(ids(referenceSearch(fixture.events, acme, filter, order)));
       });
+    });
+
+    // An entity search's cursor may carry a version of the entity's stream to start from (CursorKey.s). It is only a
+    // hint: whatever version a cursor carries — its own, another entity's, one past the stream's end, a pruned
+    // one — the next page is the one the position alone defines.
+    it.each(['desc', 'asc'] as const)('continues an entity search from its position whatever stream version the cursor carries (%s)', async (order) => {
+      const filter: EventFilter = { entityType: 'PolicyConfiguration', entityId: '1' };
+      const expected = referenceSearch(fixture.events, acme, filter, order);
+      const versions = expected.filter((e) => e.stream === 'PolicyConfiguration:1').map((e) => e.streamVersion);
+      const newest = Math.max(...versions);
+      expect(versions.length).toBeGreaterThan(5);
+      expect(expected.length, 'the fixture files some of the entity\'s events under other streams').toBeGreaterThan(versions.length);
+      for (let i = 1; i < expected.length; i += 2) {
+        const k = (expected[i - 1] as StoredEvent).position;
+        for (const s of [undefined, 0, 1, Math.floor(newest / 2), newest - 1, newest, newest + 1, 2 ** 40]) {
+          const page = await store().search(acme, { ...filter, limit: 4, order, cursor: encodeCursor(s === undefined ? { k } : { k, s }) });
+          expect(ids(page.events), `after position ${k}, stream version ${s}`).toEqual(ids(expected.slice(i, i + 4)));
+        }
+      }
     });
 
     it("never shows a tenant another tenant's events", async () => {

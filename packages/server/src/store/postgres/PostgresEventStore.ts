@@ -89,7 +89,7 @@ export class PostgresEventStore implements EventStore, AccessStore, IntegritySto
   }
 
   async search(tenant: TenantScope, query: SearchQuery): Promise<SearchPage> {
-    return searchPage(await this.#pool.rows<{ k: string; body: string }>(tenant, searchSql(this.#t, tenant, query)), query.limit);
+    return searchPage(await this.#pool.rows<{ k: string; body: string }>(tenant, searchSql(this.#t, tenant, query)), tenant, query);
   }
 
   async getById(tenant: TenantScope, id: string): Promise<StoredEvent | null> {

@@ -1,10 +1,10 @@
-import { ALL_TENANTS, decodeCursor, encodeCursor } from '@vellum/core';
-import type { SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/core';
+import { ALL_TENANTS, decodeCursor, encodeCursor, entityStreamHint, entityStreamOf } from '@vellum/core';
+import type { CursorKey, SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/core';
 import type { PgQueryConfig } from './PgPool.ts';
 import { filterConditions, Params } from './filterSql.ts';
 import type { TableNames } from './sqlNames.ts';
 import { columnText } from './eventColumns.ts';
-import { entityArms } from './entityArms.ts';
+import { entityArms, type EntityArm } from './entityArms.ts';
 
 /**
  * Keyset search: `WHERE <filters> AND position < cursor ORDER BY position DESC LIMIT n+1`. The extra row tells
@@ -19,25 +19,49 @@ export function searchSql(t: TableNames, tenant: TenantScope, q: SearchQuery): P
   const where = all ? [] : [`tenant = ${p.add(columnText(tenant))}`];
   where.push(...filterConditions(q, p));
   const order = q.order === 'asc' ? 'ASC' : 'DESC';
-  if (q.cursor !== undefined) where.push(`${key} ${order === 'ASC' ? '>' : '<'} ${p.add(decodeCursor(q.cursor).k)}`);
+  const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  if (cursor !== undefined) where.push(`${key} ${order === 'ASC' ? '>' : '<'} ${p.add(cursor.k)}`);
   const arms = entityArms(tenant, q, p);
   const limit = p.add(q.limit + 1);
   if (arms !== undefined) {
     // Each arm walks its index in log order and stops after a page; the outer ORDER BY merges the two pages.
-    const pages = arms.map((arm) => `(SELECT position AS k, body FROM ${t.events} WHERE ${[...where, arm.condition].join(' AND ')}
-      ORDER BY ${arm.logOrderColumn} ${order} LIMIT ${limit})`);
-    return { text: `SELECT k, body FROM (${pages.join(' UNION ALL ')}) arms ORDER BY k ${order} LIMIT ${limit}`, values: p.values };
+    const armPage = (arm: EntityArm) => `SELECT position AS k, body FROM ${t.events} WHERE ${[...where, arm.condition].join(' AND ')}
+      ORDER BY ${arm.logOrderColumn} ${order} LIMIT ${limit}`;
+    const pages = arms.map((arm, i) => i === 0 && cursor?.s !== undefined
+      ? boundStreamPage(t, arm, armPage, tenant as string, entityStreamOf(q) as string, cursor as Required<CursorKey>, order, p)
+      : armPage(arm));
+    return { text: `SELECT k, body FROM (${pages.map((page) => `(${page})`).join(' UNION ALL ')}) arms ORDER BY k ${order} LIMIT ${limit}`, values: p.values };
   }
   const text = `SELECT ${key} AS k, body FROM ${t.events}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${key} ${order} LIMIT ${limit}`;
   return { text, values: p.values };
 }
 
-export function searchPage(rows: ReadonlyArray<{ k: string; body: string }>, limit: number): SearchPage {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    events: page.map((r) => JSON.parse(r.body) as StoredEvent),
-    nextCursor: rows.length > limit && last !== undefined ? encodeCursor({ k: Number(last.k) }) : null,
-  };
+/**
+ * The stream arm's page starting at the cursor's stream version (entityStreamHint.ts) rather than at the stream's end.
+ * The hint is used only where the stream's event at that version lies at or beyond the cursor's position: a cursor
+ * carried over from another entity's search, or whose event was pruned since, walks from the end as before.
+ *
+ * The checked version comes in as a one-row LATERAL input (fenced with OFFSET 0) rather than as a sub-select in the
+ * condition: under row-level security a condition holding a sub-select is not leakproof, so it is applied after the
+ * policy as a filter — the walk stepped over the newer events all the same — while a column of another input is an
+ * index bound.
+ */
+function boundStreamPage(
+  t: TableNames, arm: EntityArm, armPage: (arm: EntityArm) => string,
+  tenant: string, stream: string, cursor: Required<CursorKey>, order: 'ASC' | 'DESC', p: Params,
+): string {
+  const [before, atOrBeyond, none] = order === 'DESC' ? ['<', '>=', '9223372036854775807'] : ['>', '<=', '-1'];
+  const checked = `COALESCE((SELECT c.stream_version FROM ${t.events} c WHERE c.tenant = ${p.add(columnText(tenant))}
+    AND c.stream = ${p.add(columnText(stream))} AND c.stream_version = ${p.add(cursor.s)} AND c.position ${atOrBeyond} ${p.add(cursor.k)}), ${none})`;
+  return `SELECT arm.k, arm.body FROM (SELECT ${checked} AS v OFFSET 0) hint
+    CROSS JOIN LATERAL (${armPage({ ...arm, condition: `${arm.condition} AND stream_version ${before} hint.v` })}) arm`;
 }
+
+export function searchPage(rows: ReadonlyArray<{ k: string; body: string }>, tenant: TenantScope, q: SearchQuery): SearchPage {
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const events = page.map((r) => JSON.parse(r.body) as StoredEvent);
+  return { events, nextCursor: rows.length > q.limit && last !== undefined ? encodeCursor({ k: Number(last.k), s: entityStreamHint(tenant, q, events) }) : null };
+}
+

@@ -1,6 +1,6 @@
-import { ALL_TENANTS, decodeCursor, encodeCursor } from '@vellum/core';
-import type { SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/core';
-import { entitySearchArms } from './entitySearchArms.ts';
+import { ALL_TENANTS, decodeCursor, encodeCursor, entityStreamHint } from '@vellum/core';
+import type { CursorKey, SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/core';
+import { entitySearchArms, type EntityArm } from './entitySearchArms.ts';
 import { filterSql } from './filterSql.ts';
 import type { StatementCache } from './StatementCache.ts';
 
@@ -28,7 +28,8 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
   const desc = query.order === 'desc';
   const after = desc ? '<' : '>';
   const direction = desc ? 'DESC' : 'ASC';
-  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor).k;
+  const decoded = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const cursor = decoded?.k;
 
   const arms = byStreamVersion || drivenBy !== undefined ? undefined : entitySearchArms(scope, query);
   if (arms !== undefined) {
@@ -37,7 +38,8 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
       conditions.push(`e.position ${after} ?`);
       params.push(cursor);
     }
-    const parts = arms.map((arm) => ({
+    const streamArm = decoded?.s === undefined ? arms[0] : boundStreamArm(arms[0], scope, decoded as Required<CursorKey>, desc);
+    const parts = [streamArm, arms[1]].map((arm) => ({
       sql: `SELECT * FROM (SELECT e.seq AS seq, e.position AS position, e.body AS body FROM events e INDEXED BY ${arm.index} ` +
         `WHERE ${[...conditions, arm.condition].join(' AND ')} ORDER BY ${arm.logOrderColumn} ${direction} LIMIT ?)`,
       params: [...params, ...arm.params, query.limit + 1],
@@ -74,6 +76,21 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
   };
 }
 
+/**
+ * The stream arm starting at the cursor's stream version (entityStreamHint.ts) rather than at the stream's end. The
+ * hint is used only where the stream's event at that version lies at or beyond the cursor's position: a cursor
+ * carried over from another entity's search, or whose event was pruned since, walks from the end as before.
+ */
+function boundStreamArm(arm: EntityArm, scope: TenantScope, cursor: Required<CursorKey>, desc: boolean): EntityArm {
+  const [before, atOrBeyond, none] = desc ? ['<', '>=', '9223372036854775807'] : ['>', '<=', '-1'];
+  return {
+    ...arm,
+    condition: `${arm.condition} AND e.stream_version ${before} COALESCE((SELECT c.stream_version FROM events c ` +
+      `WHERE c.tenant = ? AND c.stream = ? AND c.stream_version = ? AND c.position ${atOrBeyond} ?), ${none})`,
+    params: [...arm.params, scope, ...arm.params, cursor.s, cursor.k],
+  };
+}
+
 interface SearchRow {
   seq: number;
   position: number;
@@ -87,6 +104,6 @@ export function searchEvents(statements: StatementCache, scope: TenantScope, que
   if (more) rows.length = query.limit;
   const events = rows.map((row) => JSON.parse(row.body) as StoredEvent);
   const last = rows[rows.length - 1];
-  const nextCursor = more && last !== undefined ? encodeCursor({ k: scope === ALL_TENANTS ? last.seq : last.position }) : null;
+  const nextCursor = more && last !== undefined ? encodeCursor({ k: scope === ALL_TENANTS ? last.seq : last.position, s: entityStreamHint(scope, query, events) }) : null;
   return { events, nextCursor };
 }

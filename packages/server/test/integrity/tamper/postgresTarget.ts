@@ -83,7 +83,7 @@ export async function postgresTarget(url: string, schema: string): Promise<Tampe
       // The PostgreSQL store's own search (searchEvents.ts) on this transaction's connection, read as the CLI reads.
       return readAsVerifier(async (t, query) => {
         const { text, values } = searchSql(names, t, query);
-        return searchPage((await client.query<{ k: string; body: string }>(text, values as unknown[])).rows, query.limit);
+        return searchPage((await client.query<{ k: string; body: string }>(text, values as unknown[])).rows, t, query);
       }, tenant);
     },
     async rollback() {
