@@ -3,8 +3,12 @@
  * stream), among background events of other entities. An entity search reads both places (the stream index and the
  * off-stream entity index); this measures a page at a random depth of that search, newest first, three ways:
  *   - as issued: the cursor carries a version of the entity's stream (CursorKey.s), so the stream arm starts there;
- *   - position only: the same cursors without it (how a cursor read before 2026-12-05), so the stream arm steps over
- *     every newer event of the stream to reach the cursor;
+ *   - position only: the same cursors without it (as a subscription's or live reader's cursor, made from a position):
+ *     the stream arm starts at the cursor's own event when that is one of the stream's, and otherwise — the page ended
+ *     on an event filed elsewhere — steps over every newer event of the stream to reach the cursor, as every entity
+ *     page did before 2026-12-05;
+ *   - caught up: ascending from the log's head, what a subscription or live reader filtered on the entity asks on
+ *     every poll once it has delivered everything (an empty page; it read the entity's whole stream before 2026-12-05);
  *   - bare: the stream index alone, keyset on the version, on the same database (the floor; no second arm).
  *   node --import tsx bench/entity-paging.ts [--store sqlite|postgres] [--events 20000] [--queries 2000]
  */
@@ -119,9 +123,11 @@ async function benchStore(kind: StoreKind): Promise<void> {
       const cursor = list[i];
       return (await store.search(TENANT, { ...ENTITY, limit: PAGE, order: 'desc', ...(cursor === undefined ? {} : { cursor }) })).events.length;
     };
+    const head = encodeCursor({ k: all.length });
     const rows: ReportRow[] = [
       { subject: 'vellum store.search, cursor as issued', result: await measure(search(cursors)) },
       { subject: 'vellum store.search, position-only cursor', result: await measure(search(positionOnly)) },
+      { subject: 'vellum store.search, caught up (asc from head)', result: await measure(async () => (await store.search(TENANT, { ...ENTITY, limit: PAGE, order: 'asc', cursor: head })).events.length) },
       { subject: 'bare stream index', result: await measure((i) => bare.page(versions[i])) },
     ];
     await bare.close();

@@ -162,8 +162,13 @@ describe.skipIf(!pg)('PostgreSQL store query plans', () => {
       }
     };
     expect(newerInStream).toBeGreaterThan(5);
-    expect(await stepped(encodeCursor({ k: hinted.k })), 'without the hint: every newer event of the stream').toBe(newerInStream);
-    expect(await stepped(cursor ?? '')).toBe(0);
+    // A position between the entity's events, without a version: nothing to start from, so the walk steps over
+    // every newer event of the stream — what every deep page did before cursors carried one.
+    expect(await stepped(encodeCursor({ k: hinted.k - 1 })), 'from a position alone').toBe(newerInStream);
+    expect(await stepped(cursor ?? ''), 'from the cursor as issued').toBe(0);
+    // A cursor the server made from a position it delivered (a subscription's, a live reader's): its own event is
+    // one of the stream's, and gives the version.
+    expect(await stepped(encodeCursor({ k: hinted.k })), 'from the position of one of the stream\'s events').toBe(0);
   });
 
   it('plans the locks and lookups at the start of a commit as index scans', async () => {

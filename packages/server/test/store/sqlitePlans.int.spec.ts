@@ -68,7 +68,9 @@ describe('SQLite query plans', () => {
     it(`answers ${name} by merging the stream index and the off-stream entity index, each in log order`, () => {
       const { sql, params } = searchSql('acme', query);
       const lines = planLines(sql, params);
-      expect(lines.join(' | ')).toMatch(/MERGE \(UNION ALL\).*SEARCH e USING INDEX events_stream_version \(tenant=\? AND stream=\?\).*SEARCH e USING INDEX events_entity_off_stream \(tenant=\? AND entity_type=\? AND entity_id=\?/);
+      // From a cursor, the stream arm starts at it: a bound on the version (streamVersionAtCursor.ts).
+      const stream = query.cursor === undefined ? 'stream=\\?' : 'stream=\\? AND stream_version>\\?';
+      expect(lines.join(' | ')).toMatch(new RegExp(`MERGE \\(UNION ALL\\).*SEARCH e USING INDEX events_stream_version \\(tenant=\\? AND ${stream}\\).*SEARCH e USING INDEX events_entity_off_stream \\(tenant=\\? AND entity_type=\\? AND entity_id=\\?`));
       expect(sortsMatches(lines)).toBe(false);
     });
   }
@@ -81,7 +83,10 @@ describe('SQLite query plans', () => {
       const lines = planLines(searchSql('acme', hinted).sql, searchSql('acme', hinted).params);
       const bound = order === 'desc' ? '<' : '>';
       expect(lines.join(' | ')).toContain(`SEARCH e USING INDEX events_stream_version (tenant=? AND stream=? AND stream_version${bound}?)`);
+      // The version the cursor carries, checked; the cursor's own event; ascending, the stream's newest event.
       expect(lines.join(' | ')).toContain('SEARCH c USING INDEX events_stream_version (tenant=? AND stream=? AND stream_version=?)');
+      expect(lines.join(' | ')).toContain('SEARCH c USING INDEX events_tenant_position (tenant=? AND position=?)');
+      if (order === 'asc') expect(lines.join(' | ')).toMatch(/CO-ROUTINE h \| SEARCH c USING INDEX events_stream_version \(tenant=\? AND stream=\?\)/);
       expect(sortsMatches(lines)).toBe(false);
     });
   }

@@ -5,6 +5,7 @@ import { filterConditions, Params } from './filterSql.ts';
 import type { TableNames } from './sqlNames.ts';
 import { columnText } from './eventColumns.ts';
 import { entityArms, type EntityArm } from './entityArms.ts';
+import { streamVersionAtCursor } from '../streamVersionAtCursor.ts';
 
 /**
  * Keyset search: `WHERE <filters> AND position < cursor ORDER BY position DESC LIMIT n+1`. The extra row tells
@@ -27,8 +28,8 @@ export function searchSql(t: TableNames, tenant: TenantScope, q: SearchQuery): P
     // Each arm walks its index in log order and stops after a page; the outer ORDER BY merges the two pages.
     const armPage = (arm: EntityArm) => `SELECT position AS k, body FROM ${t.events} WHERE ${[...where, arm.condition].join(' AND ')}
       ORDER BY ${arm.logOrderColumn} ${order} LIMIT ${limit}`;
-    const pages = arms.map((arm, i) => i === 0 && cursor?.s !== undefined
-      ? boundStreamPage(t, arm, armPage, tenant as string, entityStreamOf(q) as string, cursor as Required<CursorKey>, order, p)
+    const pages = arms.map((arm, i) => i === 0 && cursor !== undefined
+      ? streamPageFrom(t, arm, armPage, tenant as string, entityStreamOf(q) as string, cursor, order, p)
       : armPage(arm));
     return { text: `SELECT k, body FROM (${pages.map((page) => `(${page})`).join(' UNION ALL ')}) arms ORDER BY k ${order} LIMIT ${limit}`, values: p.values };
   }
@@ -38,24 +39,21 @@ export function searchSql(t: TableNames, tenant: TenantScope, q: SearchQuery): P
 }
 
 /**
- * The stream arm's page starting at the cursor's stream version (entityStreamHint.ts) rather than at the stream's end.
- * The hint is used only where the stream's event at that version lies at or beyond the cursor's position: a cursor
- * carried over from another entity's search, or whose event was pruned since, walks from the end as before.
+ * The stream arm's page of a search that continues from a cursor, starting at the cursor rather than at the stream's
+ * end (streamVersionAtCursor.ts says which version bounds it).
  *
- * The checked version comes in as a one-row LATERAL input (fenced with OFFSET 0) rather than as a sub-select in the
- * condition: under row-level security a condition holding a sub-select is not leakproof, so it is applied after the
- * policy as a filter — the walk stepped over the newer events all the same — while a column of another input is an
- * index bound.
+ * The version comes in as a one-row LATERAL input (fenced with OFFSET 0) rather than as sub-selects in the condition:
+ * under row-level security a condition holding a sub-select is not leakproof, so it is applied after the policy as
+ * a filter — the walk stepped over the rows all the same — while a column of another input is an index bound.
  */
-function boundStreamPage(
+function streamPageFrom(
   t: TableNames, arm: EntityArm, armPage: (arm: EntityArm) => string,
-  tenant: string, stream: string, cursor: Required<CursorKey>, order: 'ASC' | 'DESC', p: Params,
+  tenant: string, stream: string, cursor: CursorKey, order: 'ASC' | 'DESC', p: Params,
 ): string {
-  const [before, atOrBeyond, none] = order === 'DESC' ? ['<', '>=', '9223372036854775807'] : ['>', '<=', '-1'];
-  const checked = `COALESCE((SELECT c.stream_version FROM ${t.events} c WHERE c.tenant = ${p.add(columnText(tenant))}
-    AND c.stream = ${p.add(columnText(stream))} AND c.stream_version = ${p.add(cursor.s)} AND c.position ${atOrBeyond} ${p.add(cursor.k)}), ${none})`;
-  return `SELECT arm.k, arm.body FROM (SELECT ${checked} AS v OFFSET 0) hint
-    CROSS JOIN LATERAL (${armPage({ ...arm, condition: `${arm.condition} AND stream_version ${before} hint.v` })}) arm`;
+  const sql = { events: t.events, param: (value: unknown) => p.add(typeof value === 'string' ? columnText(value) : value) };
+  const bound = streamVersionAtCursor(sql, tenant, stream, cursor, order === 'DESC');
+  return `SELECT arm.k, arm.body FROM (SELECT ${bound} AS v OFFSET 0) bound
+    CROSS JOIN LATERAL (${armPage({ ...arm, condition: `${arm.condition} AND stream_version ${order === 'DESC' ? '<' : '>'} bound.v` })}) arm`;
 }
 
 export function searchPage(rows: ReadonlyArray<{ k: string; body: string }>, tenant: TenantScope, q: SearchQuery): SearchPage {

@@ -1,7 +1,8 @@
-import { ALL_TENANTS, decodeCursor, encodeCursor, entityStreamHint } from '@vellum/core';
+import { ALL_TENANTS, decodeCursor, encodeCursor, entityStreamHint, entityStreamOf } from '@vellum/core';
 import type { CursorKey, SearchPage, SearchQuery, StoredEvent, TenantScope } from '@vellum/core';
 import { entitySearchArms, type EntityArm } from './entitySearchArms.ts';
 import { filterSql } from './filterSql.ts';
+import { streamVersionAtCursor } from '../streamVersionAtCursor.ts';
 import type { StatementCache } from './StatementCache.ts';
 
 export interface SearchSql {
@@ -38,7 +39,7 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
       conditions.push(`e.position ${after} ?`);
       params.push(cursor);
     }
-    const streamArm = decoded?.s === undefined ? arms[0] : boundStreamArm(arms[0], scope, decoded as Required<CursorKey>, desc);
+    const streamArm = decoded === undefined ? arms[0] : streamArmFrom(arms[0], scope as string, entityStreamOf(query) as string, decoded, desc);
     const parts = [streamArm, arms[1]].map((arm) => ({
       sql: `SELECT * FROM (SELECT e.seq AS seq, e.position AS position, e.body AS body FROM events e INDEXED BY ${arm.index} ` +
         `WHERE ${[...conditions, arm.condition].join(' AND ')} ORDER BY ${arm.logOrderColumn} ${direction} LIMIT ?)`,
@@ -76,19 +77,12 @@ export function searchSql(scope: TenantScope, query: SearchQuery): SearchSql {
   };
 }
 
-/**
- * The stream arm starting at the cursor's stream version (entityStreamHint.ts) rather than at the stream's end. The
- * hint is used only where the stream's event at that version lies at or beyond the cursor's position: a cursor
- * carried over from another entity's search, or whose event was pruned since, walks from the end as before.
- */
-function boundStreamArm(arm: EntityArm, scope: TenantScope, cursor: Required<CursorKey>, desc: boolean): EntityArm {
-  const [before, atOrBeyond, none] = desc ? ['<', '>=', '9223372036854775807'] : ['>', '<=', '-1'];
-  return {
-    ...arm,
-    condition: `${arm.condition} AND e.stream_version ${before} COALESCE((SELECT c.stream_version FROM events c ` +
-      `WHERE c.tenant = ? AND c.stream = ? AND c.stream_version = ? AND c.position ${atOrBeyond} ?), ${none})`,
-    params: [...arm.params, scope, ...arm.params, cursor.s, cursor.k],
-  };
+/** The stream arm of a search that continues from a cursor, starting at the cursor rather than at the stream's end. */
+function streamArmFrom(arm: EntityArm, scope: string, stream: string, cursor: CursorKey, desc: boolean): EntityArm {
+  const params: unknown[] = [];
+  const sql = { events: 'events', param: (value: unknown) => { params.push(value); return '?'; } };
+  const bound = streamVersionAtCursor(sql, scope, stream, cursor, desc);
+  return { ...arm, condition: `${arm.condition} AND e.stream_version ${desc ? '<' : '>'} ${bound}`, params: [...arm.params, ...params] };
 }
 
 interface SearchRow {
