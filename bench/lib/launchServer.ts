@@ -42,7 +42,7 @@ function serverNodeArgs(): string[] {
 
 /**
  * What bin/vellum.mjs's `#!/usr/bin/env -S [NAME=value …] node [flags]` line sets — environment and Node flags —
- * which `npx vellum serve` runs with (the heap cap, the malloc arena count): the server is measured as operators
+ * which `npx vellum serve` runs with (the heap cap, the young generation size): the server is measured as operators
  * start it. VELLUM_BENCH_SERVER_NODE_ARGS come after the flags, and LaunchOptions.env over the environment, so
  * either can override.
  */
