@@ -62,4 +62,3 @@ export function searchPage(rows: ReadonlyArray<{ k: string; body: string }>, ten
   const events = page.map((r) => JSON.parse(r.body) as StoredEvent);
   return { events, nextCursor: rows.length > q.limit && last !== undefined ? encodeCursor({ k: Number(last.k), s: entityStreamHint(tenant, q, events) }) : null };
 }
-
