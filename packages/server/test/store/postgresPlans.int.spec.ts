@@ -96,17 +96,19 @@ describe.skipIf(!pg)('PostgreSQL store query plans', () => {
   });
 
   /** The same plans as the application role sees them, under row-level security with the tenant set. */
-  const explainAsApp = async (q: PgQueryConfig, scope: string): Promise<string[]> => {
+  /** The root of `EXPLAIN (<options>, FORMAT JSON)` run as the application role, under row-level security with the tenant set. */
+  const planAsApp = async <P>(q: PgQueryConfig, scope: string, options = ''): Promise<P> => {
     const client = new pgDriver.Client({ connectionString: url });
     await client.connect();
     try {
       await client.query(`SELECT set_config('role', ${t.schema}.app_role(), false), set_config('vellum.tenant', $1, false)`, [scope]);
-      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (FORMAT JSON) ${q.text}`, [...(q.values ?? [])]);
-      return planNodes(rows[0]!['QUERY PLAN'][0].Plan);
+      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: P }] }>(`EXPLAIN (${options}FORMAT JSON) ${q.text}`, [...(q.values ?? [])]);
+      return rows[0]!['QUERY PLAN'][0].Plan;
     } finally {
       await client.end();
     }
   };
+  const explainAsApp = async (q: PgQueryConfig, scope: string): Promise<string[]> => planNodes(await planAsApp<PlanNode>(q, scope));
 
   it.each([
     ['the latest 50 of an actor over a day', () => search({ actorType: 'user', actorId: '42', ...day }), 'Index Scan Backward on events_actor'],
@@ -149,18 +151,8 @@ describe.skipIf(!pg)('PostgreSQL store query plans', () => {
     const hinted = decodeCursor(cursor ?? '');
     expect(hinted.s, 'an entity search hands out a stream version with its cursor').toBeTypeOf('number');
     // As the application role, under row-level security, as the store runs it.
-    const stepped = async (c: string): Promise<number> => {
-      const q = search({ ...entity, limit: 3, cursor: c });
-      const client = new pgDriver.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`SELECT set_config('role', ${t.schema}.app_role(), false), set_config('vellum.tenant', 'bench', false)`);
-        const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: AnalyzedNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.text}`, [...(q.values ?? [])]);
-        return analyzedNodes(rows[0]!['QUERY PLAN'][0].Plan).filter((n) => n['Index Name'] === 'events_stream').reduce((sum, n) => sum + (n['Rows Removed by Filter'] ?? 0), 0);
-      } finally {
-        await client.end();
-      }
-    };
+    const stepped = async (c: string): Promise<number> => analyzedNodes(await planAsApp<AnalyzedNode>(search({ ...entity, limit: 3, cursor: c }), 'bench', 'ANALYZE, '))
+      .filter((n) => n['Index Name'] === 'events_stream').reduce((sum, n) => sum + (n['Rows Removed by Filter'] ?? 0), 0);
     expect(newerInStream).toBeGreaterThan(5);
     // A position between the entity's events, without a version: nothing to start from, so the walk steps over
     // every newer event of the stream — what every deep page did before cursors carried one.
