@@ -15,8 +15,8 @@ export interface CursorKey {
   s?: number;
 }
 
-// `{"k":9007199254740991,"s":9007199254740991}` is 44 bytes, 59 in base64url; anything longer was not issued here.
-const MAX_CURSOR_LENGTH = 59;
+// `{"k":9007199254740991,"s":9007199254740991}` is 43 bytes, 58 in base64url; anything longer was not issued here.
+const MAX_CURSOR_LENGTH = 58;
 const isKey = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
