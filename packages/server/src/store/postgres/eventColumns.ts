@@ -39,15 +39,16 @@ export interface EventRow {
 
 /**
  * One event's values in EVENT_COLUMNS order, as the append writes them (text[] as literals, the timestamp as its ISO
- * text). `vellum verify --store` compares stored rows with what this makes of their bodies (indexedColumns.ts).
+ * text). `vellum verify --store` compares stored rows with what this makes of their bodies (indexedColumns.ts), and
+ * passes the body text it read rather than have it serialised again.
  */
-export function eventColumnRow(e: StoredEvent, fingerprint: string | undefined): unknown[] {
+export function eventColumnRow(e: StoredEvent, fingerprint: string | undefined, body = JSON.stringify(e)): unknown[] {
   return [
     columnText(e.tenant), e.position, columnText(e.id), columnText(e.stream), e.streamVersion,
     columnText(e.type), severityRank(e.severity), optionalText(e.outcome), optionalText(e.source),
     columnText(e.actor.type), columnText(e.actor.id), optionalText(e.entity?.type), optionalText(e.entity?.id),
     optionalText(e.correlationId), e.occurredAt, optionalText(e.idempotencyKey), fingerprint ?? null,
-    textArrayLiteral(e.tags), textArrayLiteral(changedFieldsOf(e)), JSON.stringify(e), Buffer.from(e.hash, 'hex'),
+    textArrayLiteral(e.tags), textArrayLiteral(changedFieldsOf(e)), body, Buffer.from(e.hash, 'hex'),
   ];
 }
 

@@ -50,7 +50,7 @@ export async function* indexedColumnProblems(
       }
       let expected: unknown[];
       try {
-        const full = eventColumnRow(event, undefined);
+        const full = eventColumnRow(event, undefined, row.body);
         expected = expectedAt.map((i) => full[i]);
       } catch {
         continue; // a body without the shape of an event: the log check reports its hash
