@@ -3,6 +3,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
 import {
   ALL_TENANTS,
+  DEFAULT_MAX_PROBLEMS,
   noteKeyId,
   parseSignedNote,
   parseVerifierKey,
@@ -40,7 +41,7 @@ const USAGE = 2;
 const MAX_LINE_BYTES = 16 * 1024 * 1024; // far above any event (maxEventBytes defaults to 64 KiB)
 const MAX_INPUT_FILE_BYTES = 2 * 1024 * 1024; // a checkpoint note is capped at 1 MiB; a key is a line
 const PROGRESS_AFTER_MS = 1000;
-const MAX_COLUMN_PROBLEMS = 100; // as verifyLog's own list
+const MAX_COLUMN_PROBLEMS = DEFAULT_MAX_PROBLEMS; // as verifyLog's own list
 
 const usage = (message: string, cause?: unknown): CliError => new CliError(message, { exitCode: USAGE, ...(cause === undefined ? {} : { cause }) });
 

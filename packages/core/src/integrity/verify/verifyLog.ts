@@ -36,7 +36,7 @@ export interface VerifyLogOptions {
   key?: NoteVerifierKey;
   /** Called every few thousand events with the count so far. */
   onProgress?: (events: number) => void;
-  /** Stop listing problems after this many (default 100); counting continues. */
+  /** Stop listing problems after this many (default DEFAULT_MAX_PROBLEMS, 100); counting continues. */
   maxProblems?: number;
   /**
    * Where a pruned log starts (retention): positions 1..prunedThrough are gone and `frontier` is the compact range of
@@ -65,10 +65,13 @@ const short = (hex: string): string => `${hex.slice(0, 12)}…`;
  * leaves are the hashes recomputed from content, not the stored `hash` fields, so the root describes the events as
  * they are now — an edit is caught by the checkpoint even when the attacker recomputed the event's hash.
  */
+/** How many problems a report lists before it only counts the rest. */
+export const DEFAULT_MAX_PROBLEMS = 100;
+
 export async function verifyLog(events: AsyncIterable<StoredEvent> | Iterable<StoredEvent>, options: VerifyLogOptions): Promise<LogVerificationReport> {
   const { tenant, onProgress } = options;
   if (options.checkpoint !== undefined && options.key === undefined) throw new TypeError('verifyLog: a checkpoint needs the key that signed it');
-  const problems = new ProblemList(options.maxProblems ?? 100);
+  const problems = new ProblemList(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const target = options.checkpoint === undefined ? null : checkpointTarget(options.checkpoint, options.key as NoteVerifierKey);
   if (target !== null && !target.ok) problems.add({ position: null, problem: target.problem });
   const checkAt = target?.ok === true ? target.body.treeSize : -1;
