@@ -8,6 +8,7 @@ import { buildEventRing, type EventRing } from './EventRing.ts';
 import { launchServer } from './launchServer.ts';
 import { printTargets, printThroughput, type ReportRow, type Target } from './report.ts';
 import { runHttpIngest } from './runHttpLoad.ts';
+import { describeCpuPerEvent, meterThreadCpu } from './threadCpu.ts';
 import type { RunResult } from './runWorkers.ts';
 import { cleanAll, formatBytes, tempDatabase, tempDir } from './tempStore.ts';
 import { runBareSqlite } from './baselines/bareSqlite.ts';
@@ -54,15 +55,18 @@ export async function measureVellumHttp(store: StoreKind, ring: EventRing, args:
       if (warm.events === 0) throw new Error(`warm-up acknowledged nothing: ${JSON.stringify(warm.failuresByKind)}\n${server.output()}`);
     }
     server.rss.reset();
+    const cpu = meterThreadCpu(server.pid);
     const result = await runHttpIngest({ url: server.url, apiKey: BENCH_KEY, clients: args.clients, engine: args.engine, ...bounds, request, onTick: progress(`vellum ${store}`) });
     if (process.stderr.isTTY) process.stderr.write('\n');
     const rss = server.rss.read();
+    const cpuPerEvent = cpu.perEvent(result.events);
     const size = sqlite ? sqlite.sizeBytes() : pg ? await pg.sizeBytes() : 0;
     return {
       subject: `${args.echo ? 'echo server (no store)' : `vellum http (${store})`}${args.engine === 'undici' ? '' : ` [${args.engine} client]`}`,
       result,
       rssMb: rss.peakMb,
-      note: `server RSS peak ${rss.peakMb.toFixed(0)} MiB, mean ${rss.meanMb.toFixed(0)} MiB; store size after run ${formatBytes(size)}`,
+      note: `server RSS peak ${rss.peakMb.toFixed(0)} MiB, mean ${rss.meanMb.toFixed(0)} MiB; store size after run ${formatBytes(size)}` +
+        (cpuPerEvent ? `\n    ${describeCpuPerEvent(cpuPerEvent)}` : ''),
     };
   } finally {
     await server.stop();

@@ -177,6 +177,15 @@ describe('SQLite store on a file', () => {
     expect(expectRejected(conflict, 'STREAM_VERSION_CONFLICT').meta).toEqual({ stream: 'Invoice:9', expectedVersion: 0, actualVersion: 2 });
   });
 
+  it.runIf(process.platform === 'linux')('names its writer thread, so top -H and ps -L tell it from the main thread', async () => {
+    const store = openStore();
+    await appendCommitted(store, 'acme', [prepare({})]);
+    const names = (pid: string) => fs.readdirSync(`/proc/${pid}/task`).map((tid) => [tid, fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()] as const);
+    const threads = names(String(process.pid));
+    expect(threads.filter(([, name]) => name === 'vellum-writer').length).toBeGreaterThan(0);
+    expect(threads.find(([tid]) => tid === String(process.pid))?.[1]).not.toBe('vellum-writer');
+  });
+
   it('lets appends already made finish before close, then refuses every call', async () => {
     const store = openStore();
     const pending = store.append([{ tenant: 'acme', events: [prepare(), prepare()] }]);

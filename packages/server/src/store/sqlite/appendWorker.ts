@@ -5,6 +5,7 @@
  * One thread serves every store the process opens, each through its own connection. The store's other writes
  * (keys, Merkle trees, subject keys: writerCalls.ts) run here too, so the main thread never waits on a write lock.
  */
+import { writeFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AppendBatch } from '@vellum/core';
@@ -26,6 +27,14 @@ export type FromWriter =
 
 const port = parentPort;
 if (port === null) throw new Error('appendWorker.ts runs as a worker thread only');
+
+// Every thread of a Node process is called "node"; naming this one lets `top -H`, `ps -L` and the benchmarks'
+// CPU split (bench/lib/threadCpu.ts) tell the writer from the main thread. Linux only; elsewhere it stays unnamed.
+try {
+  writeFileSync('/proc/thread-self/comm', 'vellum-writer');
+} catch {
+  // not Linux, or /proc not mounted: the name is a convenience
+}
 
 const stores = new Map<number, { db: SqliteConnection; statements: AppendStatements; writes: WriterStatements }>();
 
