@@ -90,15 +90,18 @@ export interface StoredEvent {
 export type UnsealedEvent = Omit<StoredEvent, 'position' | 'streamVersion' | 'hash'>;
 
 /**
- * An event ready to append: validated, masked and normalised, with its id and recording time.
- * `fingerprint` identifies the client's content so a retry with the same idempotency key can be told
- * apart from a different event reusing the key.
+ * An event ready to append: validated, masked and normalised, with its id and recording time. Plain data, so it
+ * can be cloned to a writer thread or serialised as it is.
  */
 export interface PreparedEvent {
   event: UnsealedEvent;
   /** The stream version the client expects before this event (0 = the stream must not exist yet). */
   expectedVersion?: number;
-  fingerprint: string;
+  /**
+   * Set exactly when the event carries an idempotency key: identifies the client's content, so a retry with the
+   * key can be told apart from a different event reusing it. A keyless event has nothing to compare it with.
+   */
+  fingerprint?: string;
 }
 
 /** What an append reports for one event (the 201 body's `events[]`). */

@@ -37,7 +37,7 @@ export function keyedFingerprinter(key: Uint8Array | string): Fingerprinter {
  * Turns a validated, masked input into an event ready to append: defaults the stream
  * (`<entity.type>:<entity.id>`, else `<actor.type>:<actor.id>`), severity (`info`) and occurredAt
  * (recordedAt), normalises occurredAt to UTC ISO with milliseconds, records masked paths, and computes
- * the idempotency fingerprint over the client's content (lazily when the event has no idempotency key).
+ * the idempotency fingerprint over the client's content when the event has an idempotency key.
  *
  * Only the event model's fields are copied, so nothing the validator let through by accident reaches the
  * log. `expectedVersion` is a condition on the append, not part of the event: it goes to
@@ -46,8 +46,6 @@ export function keyedFingerprinter(key: Uint8Array | string): Fingerprinter {
  */
 export function prepareEvent(input: EventInput, masked: string[], ctx: PrepareContext): PreparedEvent {
   const { idempotencyKey } = input;
-  const { idempotencyKey: _key, ...content } = ctx.unmasked ?? input;
-  const fingerprintOf = ctx.fingerprint ?? plainFingerprint;
   const expectedVersion = input.expectedVersion;
   const event: UnsealedEvent = {
     id: ctx.id,
@@ -73,22 +71,22 @@ export function prepareEvent(input: EventInput, masked: string[], ctx: PrepareCo
   if (idempotencyKey !== undefined) event.idempotencyKey = idempotencyKey;
   if (masked.length > 0) event.masked = masked;
 
-  // Only an event with an idempotency key needs its fingerprint (stores compare it with the one stored under
-  // the key), and it costs a canonical serialisation and a SHA-256 per event: computed now for those, and on
-  // first read for the rest, so the common keyless event never pays for it.
-  if (idempotencyKey !== undefined) {
-    const fingerprint = fingerprintOf(content);
-    return expectedVersion === undefined ? { event, fingerprint } : { event, expectedVersion, fingerprint };
-  }
-  let fingerprint: string | undefined;
-  const prepared: PreparedEvent = {
-    event,
-    get fingerprint(): string {
-      return (fingerprint ??= fingerprintOf(content));
-    },
-  };
+  // Only an event with an idempotency key needs a fingerprint, and it costs a canonical serialisation and a
+  // SHA-256: the common keyless event goes without. (Not a lazy getter: cloning the event to SQLite's writer
+  // thread reads every property, and paid for it on every event.)
+  const prepared: PreparedEvent = { event };
   if (expectedVersion !== undefined) prepared.expectedVersion = expectedVersion;
+  if (idempotencyKey !== undefined) {
+    const { idempotencyKey: _key, ...content } = ctx.unmasked ?? input;
+    prepared.fingerprint = (ctx.fingerprint ?? plainFingerprint)(content);
+  }
   return prepared;
+}
+
+/** The fingerprint a store keeps under a keyed event's idempotency key. A keyed event prepared without one is a bug. */
+export function keyedFingerprint(prepared: PreparedEvent): string {
+  if (prepared.fingerprint === undefined) throw new Error(`event ${prepared.event.id} has an idempotency key but no fingerprint (prepareEvent sets it)`);
+  return prepared.fingerprint;
 }
 
 /** Fingerprint of a whole request body (as sent, before masking), for the Idempotency-Key header. */

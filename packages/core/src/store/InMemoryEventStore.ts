@@ -1,6 +1,7 @@
 import { VellumError } from '../errors/registry.ts';
 import type { AppendResult, PreparedEvent, StoredEvent } from '../event/types.ts';
 import { matchesFilter } from '../filter/matchesFilter.ts';
+import { keyedFingerprint } from '../ingest/prepareEvent.ts';
 import { sealEvent } from '../integrity/sealEvent.ts';
 import { decodeCursor, encodeCursor } from '../query/cursor.ts';
 import { ALL_TENANTS } from './EventStore.ts';
@@ -226,7 +227,7 @@ export class InMemoryEventStore implements EventStore {
       const sealed = copy(sealEvent(event, position, current + 1));
       staged.push(sealed);
       const result: AppendResult = { id: sealed.id, position, stream: sealed.stream, streamVersion: current + 1, hash: sealed.hash };
-      if (key !== undefined) stagedKeys.set(key, { fingerprint: prepared.fingerprint, result });
+      if (key !== undefined) stagedKeys.set(key, { fingerprint: keyedFingerprint(prepared), result });
       results.push(result);
     }
 

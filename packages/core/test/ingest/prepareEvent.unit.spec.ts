@@ -95,11 +95,23 @@ describe('prepareEvent', () => {
     expect(prepareEvent({ ...full, expectedVersion: 8 }, [], ctx).fingerprint).not.toBe(a);
     expect(prepareEvent({ ...full, data: { company_id: 124 } }, [], ctx).fingerprint).not.toBe(a);
   });
+
+  it('spends no fingerprint on a keyless event, not even when the event is cloned for the writer thread', () => {
+    let computed = 0;
+    const counting = (content: unknown): string => { computed += 1; return sha256(canonicalJson(content)); };
+    const keyless = prepareEvent(minimal, [], { ...ctx, fingerprint: counting });
+    const copy = structuredClone(keyless);
+    expect(computed).toBe(0);
+    expect('fingerprint' in copy).toBe(false);
+    const { idempotencyKey: _k, ...content } = full;
+    expect(prepareEvent(full, [], { ...ctx, fingerprint: counting }).fingerprint).toBe(sha256(canonicalJson(content)));
+    expect(computed).toBe(1);
+  });
 });
 
 describe('keyed fingerprints over the unmasked input', () => {
-  const masked = { ...minimal, data: { api_key: '••••••••1234' } } as EventInput;
-  const withSecret = (secret: string) => ({ ...minimal, data: { api_key: secret } }) as EventInput;
+  const masked = { ...minimal, idempotencyKey: 'k-1', data: { api_key: '••••••••1234' } } as EventInput;
+  const withSecret = (secret: string) => ({ ...minimal, idempotencyKey: 'k-1', data: { api_key: secret } }) as EventInput;
 
   it('tells apart two secrets that mask alike when given the unmasked input', () => {
     const a = prepareEvent(masked, ['/data/api_key'], { ...ctx, unmasked: withSecret('sk_aaaa1234') }).fingerprint;

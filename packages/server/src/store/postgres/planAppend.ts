@@ -1,4 +1,4 @@
-import { VellumError } from '@vellum/core';
+import { VellumError, keyedFingerprint } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult, UnsealedEvent } from '@vellum/core';
 import { columnText } from './eventColumns.ts';
 
@@ -150,8 +150,12 @@ function planBatch(batch: AppendBatch, state: AppendState, plan: AppendPlan): Ap
     position += 1;
     const result: AppendResult = { id: unsealed.id, position, stream: unsealed.stream, streamVersion: current + 1, hash: '' };
     versions.set(sk, current + 1);
-    if (idempotencyKey !== undefined) keys.set(pairKey(tenant, idempotencyKey), { fingerprint: prepared.fingerprint, result });
-    events.push({ unsealed, position, streamVersion: current + 1, fingerprint: idempotencyKey === undefined ? undefined : prepared.fingerprint, result });
+    let fingerprint: string | undefined;
+    if (idempotencyKey !== undefined) {
+      fingerprint = keyedFingerprint(prepared);
+      keys.set(pairKey(tenant, idempotencyKey), { fingerprint, result });
+    }
+    events.push({ unsealed, position, streamVersion: current + 1, fingerprint, result });
     results.push(result);
   }
 

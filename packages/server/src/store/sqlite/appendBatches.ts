@@ -1,4 +1,4 @@
-import { VellumError, isVellumError, sealEvent } from '@vellum/core';
+import { VellumError, isVellumError, keyedFingerprint, sealEvent } from '@vellum/core';
 import type { AppendBatch, AppendOutcome, AppendResult, PreparedEvent } from '@vellum/core';
 import { changedFieldsOf, tagsOf } from '../eventSideValues.ts';
 import { INDEXED_COLUMNS, indexedColumnValues } from './indexedColumns.ts';
@@ -146,7 +146,7 @@ function appendOne(s: AppendStatements, batch: AppendBatch, head: number, nowMs:
       versions.set(event.stream, version);
       const sealed = seal(event, position, version, results.length);
       s.insertEvent.run(
-        ...indexedColumnValues(sealed), sealed.idempotencyKey === undefined ? null : prepared.fingerprint, JSON.stringify(sealed),
+        ...indexedColumnValues(sealed), sealed.idempotencyKey === undefined ? null : keyedFingerprint(prepared), JSON.stringify(sealed),
       );
       for (const tag of tagsOf(sealed)) s.insertTag.run(tenant, tag, position);
       for (const field of changedFieldsOf(sealed)) s.insertField.run(tenant, field, position);
