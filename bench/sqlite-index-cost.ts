@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { buildEventRing } from './lib/EventRing.ts';
-import { printMachine, } from './lib/machine.ts';
+import { printMachine } from './lib/machine.ts';
 import { printTable } from './lib/report.ts';
 import { tempDir } from './lib/tempStore.ts';
 import { BARE_COLUMNS, bareIndexesSql, createRowSequencer, rowValues, type BareRow } from './lib/baselines/bareRows.ts';

@@ -40,7 +40,8 @@ function serverSeconds(pid: number): Snapshot['server'] {
       else if (name === 'vellum-writer') out.writer += seconds;
       else out.other += seconds;
     } catch {
-      // the thread ended between the listing and the read: its time is lost from both snapshots alike
+      // the thread ended between the listing and the read. Its time leaves with it, which would understate the
+      // run; the server's threads (main, writer, V8's helpers) live as long as the process, so none does here.
     }
   }
   return out;
