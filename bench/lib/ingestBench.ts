@@ -65,6 +65,7 @@ export async function measureVellumHttp(store: StoreKind, ring: EventRing, args:
       subject: `${args.echo ? 'echo server (no store)' : `vellum http (${store})`}${args.engine === 'undici' ? '' : ` [${args.engine} client]`}`,
       result,
       rssMb: rss.peakMb,
+      ...(cpuPerEvent ? { cpu: cpuPerEvent } : {}),
       note: `server RSS peak ${rss.peakMb.toFixed(0)} MiB, mean ${rss.meanMb.toFixed(0)} MiB; store size after run ${formatBytes(size)}` +
         (cpuPerEvent ? `\n    ${describeCpuPerEvent(cpuPerEvent)}` : ''),
     };

@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { sampleRss, type RssSampler } from './sampleRss.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(REPO_ROOT, 'bin/vellum.mjs');
+/**
+ * The checkout whose server is measured: this one, or VELLUM_BENCH_SERVER_ROOT (another checkout, built, with its
+ * own node_modules), so that one bench — this one — can measure two versions of the server alike (bench/ab.ts).
+ */
+const SERVER_ROOT = path.resolve(process.env.VELLUM_BENCH_SERVER_ROOT || REPO_ROOT);
+const BIN = path.join(SERVER_ROOT, 'bin/vellum.mjs');
 
 export interface LaunchedServer {
   url: string;
@@ -61,7 +66,7 @@ export async function launchServer(options: LaunchOptions): Promise<LaunchedServ
     ? ['--import', 'tsx', path.join(REPO_ROOT, 'bench/lib/echoServer.ts'), '--port', '0']
     : [...fromShebang.nodeArgs, ...serverNodeArgs(), BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--store', options.store, ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, {
-    cwd: REPO_ROOT,
+    cwd: options.echo ? REPO_ROOT : SERVER_ROOT,
     // Request logging off by default (an operator's choice, not the ingest path); VELLUM_LOG_LEVEL=info measures it.
     // Rate limits off: the benches drive one key far above the default limits, and figures must stay comparable
     // with runs from before limits existed (options.env may turn them back on).

@@ -2,14 +2,32 @@
  * Printing: one table per bench with every subject's figures and Vellum's ratio to each, then the issue's
  * targets with PASS/MISS and the margin. Humans copy these into RESULTS.md.
  */
+import { appendFileSync } from 'node:fs';
 import type { RunResult } from './runWorkers.ts';
+import type { CpuPerEvent } from './threadCpu.ts';
 
 export interface ReportRow {
   subject: string;
   result: RunResult;
   /** Peak RSS of the server process, when there is one. */
   rssMb?: number;
+  /** Where the CPU went, per acknowledged event (Vellum's rows, on Linux). */
+  cpu?: CpuPerEvent;
   note?: string;
+}
+
+/**
+ * With VELLUM_BENCH_RESULTS=<file>, each throughput row is also appended to that file as one JSON line, for
+ * scripts that compare runs (bench/ab.ts) rather than read tables.
+ */
+function appendResults(rows: ReportRow[]): void {
+  const file = process.env.VELLUM_BENCH_RESULTS;
+  if (!file) return;
+  const lines = rows.map(({ subject, result: r, rssMb, cpu }) => JSON.stringify({
+    subject, events: r.events, seconds: r.elapsedS, eventsPerS: r.eventsPerS, p50Ms: r.latency.p50, p99Ms: r.latency.p99,
+    failures: r.failures, ...(rssMb === undefined ? {} : { rssMb }), ...(cpu === undefined ? {} : { cpu }),
+  }));
+  appendFileSync(file, lines.map((l) => `${l}\n`).join(''));
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
@@ -51,6 +69,7 @@ export function printThroughput(rows: ReportRow[], reference: string): void {
     if (result.failures) console.log(`  ${subject}: failures ${JSON.stringify(result.failuresByKind)}`);
     if (result.aborted) console.log(`  ${subject}: ABORTED by the hard time limit`);
   }
+  appendResults(rows);
 }
 
 /** Latency table for queries: the ratio column is this row's p99 over the reference's (above 1: slower). */
