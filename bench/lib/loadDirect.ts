@@ -1,11 +1,12 @@
 /**
- * Fills a Vellum store straight through the store API (masking, prepareEvent, store.append: what the
- * ingest path does minus HTTP), and a bare table with the same events, chunk by chunk, timing each side.
+ * Fills a Vellum store straight through the store API (masking, prepareEvent, sealing personal fields when `seal`
+ * is given, store.append: what the ingest path does minus HTTP), and a bare table with the same events, chunk by
+ * chunk, timing each side.
  * Meanwhile it samples query targets (streams, actor-days) from what it wrote, weighted as the data is:
  * busy entities and actors get looked at more, as in real use.
  */
 import { randomBytes } from 'node:crypto';
-import { compileMasking, prepareEvent, uuidv7, type EventStore, type PreparedEvent } from '@vellum/core';
+import { compileMasking, prepareEvent, uuidv7, type AppendBatch, type EventStore, type PreparedEvent } from '@vellum/core';
 import { createEventGenerator, type GeneratorOptions } from './generateEvents.ts';
 import { toRingEvent, type RingEvent } from './EventRing.ts';
 import { createPrng } from './prng.ts';
@@ -38,6 +39,11 @@ export async function loadDirect(options: {
   /** Events per append call (one commit). */
   chunk: number;
   generator: GeneratorOptions;
+  /**
+   * The server's crypto-shredding (PersonalDataService.sealBatch), so that the store holds what a server with the
+   * default configuration would: the generated events carry personal fields, and HTTP reads decrypt them.
+   */
+  seal?: (batch: AppendBatch) => Promise<void>;
   onProgress?: (done: number) => void;
 }): Promise<LoadReport> {
   const masker = compileMasking({});
@@ -60,7 +66,9 @@ export async function loadDirect(options: {
       const masked = masker.maskEvent(TENANT, input);
       return prepareEvent(masked.event, masked.masked, { tenant: TENANT, id: uuidv7(Date.now(), randomBytes(10)), recordedAt });
     });
-    const [outcome] = await options.store.append([{ tenant: TENANT, events: prepared }]);
+    const batch: AppendBatch = { tenant: TENANT, events: prepared };
+    await options.seal?.(batch);
+    const [outcome] = await options.store.append([batch]);
     if (outcome?.status !== 'committed') throw new Error(`load: append rejected: ${JSON.stringify(outcome)}`);
     vellumMs += performance.now() - t;
 
