@@ -11,12 +11,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { buildEventRing } from './lib/EventRing.ts';
 import { printMachine } from './lib/machine.ts';
 import { printTable } from './lib/report.ts';
 import { tempDir } from './lib/tempStore.ts';
-import { BARE_COLUMNS, bareIndexesSql, createRowSequencer, rowValues, type BareRow } from './lib/baselines/bareRows.ts';
+import { bareIndexesSql, createRowSequencer, type BareRow } from './lib/baselines/bareRows.ts';
+import { openBareSqlite } from './lib/baselines/bareSqlite.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, txn: { type: 'string', default: '100,1000,5000' } } });
 const durationMs = Number(values.duration) * 1000;
@@ -44,17 +44,8 @@ function bytesWritten(): number {
 
 function measure(indexes: string[], rowsPerTxn: number, ring: ReturnType<typeof buildEventRing>) {
   const dir = tempDir('index-cost');
-  const db = new Database(dir.file('bare.db'));
+  const bare = openBareSqlite(dir.file('bare.db'), { indexes, cacheMiB: 32 });
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma(`cache_size = ${-32 * 1024}`);
-    db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, tenant TEXT NOT NULL, id TEXT NOT NULL, stream TEXT NOT NULL,
-      stream_version INTEGER NOT NULL, type TEXT NOT NULL, actor_type TEXT NOT NULL, actor_id TEXT NOT NULL,
-      entity_type TEXT, entity_id TEXT, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, body TEXT NOT NULL, hash TEXT NOT NULL)`);
-    for (const sql of indexes) db.exec(sql);
-    const stmt = db.prepare(`INSERT INTO events (${BARE_COLUMNS.join(', ')}) VALUES (${BARE_COLUMNS.map(() => '?').join(', ')})`);
-    const insert = db.transaction((rows: readonly BareRow[]) => { for (const r of rows) stmt.run(rowValues(r)); });
     const sequence = createRowSequencer();
     // Rows are built (sequenced, hashed) outside the measured time: only the inserts and commits count.
     let seq = 0;
@@ -67,7 +58,7 @@ function measure(indexes: string[], rowsPerTxn: number, ring: ReturnType<typeof 
     let buildCpuUs = 0;
     while (busyMs < durationMs) {
       const t0 = performance.now();
-      insert(pending);
+      bare.insert(pending);
       busyMs += performance.now() - t0;
       rows += pending.length;
       const b0 = process.cpuUsage();
@@ -78,7 +69,7 @@ function measure(indexes: string[], rowsPerTxn: number, ring: ReturnType<typeof 
     const cpu = process.cpuUsage(cpu0);
     return { rows, rate: rows / (busyMs / 1000), cpuUsPerRow: (cpu.user + cpu.system - buildCpuUs) / rows, bytesPerRow: (bytesWritten() - io0) / rows };
   } finally {
-    db.close();
+    bare.close();
     void dir.remove();
   }
 }

@@ -14,16 +14,22 @@ export interface BareSqlite {
   close(): void;
 }
 
-export function openBareSqlite(file: string, options: { indexes: boolean }): BareSqlite {
+/**
+ * `indexes`: true for all of DESIGN.md's (bareIndexesSql), false for the primary key only, or the statements to run.
+ * `cacheMiB`: SQLite's page cache (default: SQLite's own, 2 MiB).
+ */
+export function openBareSqlite(file: string, options: { indexes: boolean | readonly string[]; cacheMiB?: number }): BareSqlite {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  if (options.cacheMiB !== undefined) db.pragma(`cache_size = ${-options.cacheMiB * 1024}`);
   db.exec(`CREATE TABLE IF NOT EXISTS events (
     position INTEGER PRIMARY KEY, tenant TEXT NOT NULL, id TEXT NOT NULL, stream TEXT NOT NULL,
     stream_version INTEGER NOT NULL, type TEXT NOT NULL, actor_type TEXT NOT NULL, actor_id TEXT NOT NULL,
     entity_type TEXT, entity_id TEXT, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,
     body TEXT NOT NULL, hash TEXT NOT NULL)`);
-  if (options.indexes) for (const sql of bareIndexesSql('events')) db.exec(sql.replace('INDEX', 'INDEX IF NOT EXISTS'));
+  const indexes = options.indexes === true ? bareIndexesSql('events') : options.indexes === false ? [] : options.indexes;
+  for (const sql of indexes) db.exec(sql.replace('INDEX', 'INDEX IF NOT EXISTS'));
   const stmt = db.prepare(`INSERT INTO events (${BARE_COLUMNS.join(', ')}) VALUES (${BARE_COLUMNS.map(() => '?').join(', ')})`);
   const insert = db.transaction((rows: readonly BareRow[]) => {
     for (const r of rows) stmt.run(rowValues(r));
