@@ -16,10 +16,12 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from './lib/launchServer.ts';
 import { printTable } from './lib/report.ts';
-import type { CpuPerEvent } from './lib/threadCpu.ts';
+import { serverCpuPerEvent, type CpuPerEvent } from './lib/threadCpu.ts';
+import { headerUsage } from './lib/benchArgs.ts';
 
 interface ResultLine { subject: string; eventsPerS: number; p99Ms: number; rssMb?: number; cpu?: CpuPerEvent }
 type Side = 'base' | 'this';
@@ -36,7 +38,7 @@ const { values, positionals } = parseArgs({
   strict: true,
 });
 if (values.help) {
-  console.log(/^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(new URL(import.meta.url), 'utf8'))![1]!.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim());
+  console.log(headerUsage(fileURLToPath(import.meta.url)));
   process.exit(0);
 }
 const problems: string[] = [];
@@ -93,14 +95,13 @@ function measure(side: Side, round: number): ResultLine[] {
   rmSync(path.dirname(results), { recursive: true, force: true });
   for (const r of rows) {
     const cpu = r.cpu
-      ? `, server CPU ${serverCpu(r.cpu).toFixed(0)} µs/event (main ${r.cpu.main.toFixed(0)}${r.cpu.writer > 0 ? `, writer ${r.cpu.writer.toFixed(0)}` : ''}, other ${r.cpu.otherServer.toFixed(0)})`
+      ? `, server CPU ${serverCpuPerEvent(r.cpu).toFixed(0)} µs/event (main ${r.cpu.main.toFixed(0)}${r.cpu.writer > 0 ? `, writer ${r.cpu.writer.toFixed(0)}` : ''}, other ${r.cpu.otherServer.toFixed(0)})`
       : '';
     console.log(`  round ${round} ${side.padEnd(4)} ${r.subject}: ${Math.round(r.eventsPerS).toLocaleString('en-US')} events/s, p99 ${r.p99Ms.toFixed(1)} ms${cpu}`);
   }
   return rows;
 }
 
-const serverCpu = (c: CpuPerEvent): number => c.main + c.writer + c.otherServer;
 
 try {
   prepareBase();
@@ -120,7 +121,7 @@ try {
   console.log(`\n${values.bench} ${positionals.join(' ')}: base ${sha.slice(0, 12)} against this working tree, ${rounds} round(s)\n`);
   const rate = (rows: ResultLine[]) => rows.map((r) => Math.round(r.eventsPerS).toLocaleString('en-US')).join(', ');
   const cpu = (rows: ResultLine[]) => {
-    const known = rows.flatMap((r) => (r.cpu ? [serverCpu(r.cpu)] : []));
+    const known = rows.flatMap((r) => (r.cpu ? [serverCpuPerEvent(r.cpu)] : []));
     return known.length ? median(known).toFixed(0) : '-';
   };
   printTable(

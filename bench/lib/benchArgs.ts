@@ -34,6 +34,12 @@ export function parseCount(text: string): number {
   return Math.round(n);
 }
 
+/** A bench script's usage: its header comment, without the comment markers (the shared flags are in bench/README.md). */
+export function headerUsage(file: string): string {
+  const header = /^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
+  return header.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim();
+}
+
 /** `extra` declares a bench's own string flags (all parsed as strings). */
 export function parseBenchArgs(defaults: Partial<BenchArgs>, extra: Record<string, { default?: string }> = {}): BenchArgs {
   const { values } = parseArgs({
@@ -55,9 +61,7 @@ export function parseBenchArgs(defaults: Partial<BenchArgs>, extra: Record<strin
     strict: true,
   });
   if (values.help) {
-    // The bench's own header comment is its usage; the shared flags are in bench/README.md.
-    const header = /^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(process.argv[1]!, 'utf8'))?.[1] ?? '';
-    console.log(header.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim());
+    console.log(headerUsage(process.argv[1]!));
     console.log('\nShared flags (--store, --clients, --duration, --events, --batch, --warmup, --client, --echo, --no-baselines, --no-emmett, --seed): bench/README.md');
     process.exit(0);
   }

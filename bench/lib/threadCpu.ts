@@ -119,8 +119,11 @@ export function meterThreadCpu(serverPid: number): ThreadCpuMeter {
  * One line for a report's notes: the split, and the rates it allows on this machine — all its cores busy with
  * exactly this work (server, database and load generator together), and each single-threaded part alone.
  */
+/** The server process's share: its main thread, its writer thread and its other threads. */
+export const serverCpuPerEvent = (c: CpuPerEvent): number => c.main + c.writer + c.otherServer;
+
 export function describeCpuPerEvent(c: CpuPerEvent): string {
-  const server = c.main + c.writer + c.otherServer;
+  const server = serverCpuPerEvent(c);
   const total = server + c.database + c.client;
   const parts = [`main ${c.main.toFixed(0)}`, ...(c.writer > 0 ? [`writer ${c.writer.toFixed(0)}`] : []), `other threads ${c.otherServer.toFixed(0)}`];
   return `CPU per event: server ${server.toFixed(0)} µs (${parts.join(', ')}), ${c.database >= 1 ? `PostgreSQL ${c.database.toFixed(0)} µs, ` : ''}load generator ${c.client.toFixed(0)} µs; ` +
